@@ -1,0 +1,64 @@
+"""The `orsync` command group.
+
+Commands live one verb (or family) per module in this package; each module exposes a
+`commands` list and is discovered here, so adding a verb never edits this file. Command
+modules import only click at module level: `orsync --help` must start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+
+from orsync import __version__
+from orsync.cli.context import AppContext, global_options
+from orsync.errors import OrsyncError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orsync")
+@global_options
+@click.pass_context
+def cli(ctx: click.Context, **options) -> None:
+    """Manage an OpenRouter organization as code: plan, apply, drift, run."""
+    ctx.obj = AppContext.from_options(**options)
+
+
+def _register_commands() -> None:
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name in {"context", "output"}:
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for command in getattr(module, "commands", []):
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: OrsyncError becomes one line on stderr and exit status 1."""
+    try:
+        # standalone_mode=False hands back ctx.exit(n) codes instead of calling sys.exit itself.
+        code = cli.main(args=argv, prog_name="orsync", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Abort:
+        click.echo("orsync: aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+    except OrsyncError as exc:
+        click.echo(f"orsync: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("orsync: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        click.echo(f"orsync: internal error: {type(exc).__name__}: {exc} (rerun with -v)", err=True)
+        sys.exit(1)

@@ -1,0 +1,62 @@
+"""Options every verb shares, and the object that turns them into a configured client."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from orsync.client import OpenRouterClient
+
+DEFAULT_EMULATOR_DIR = ".orsync"
+
+
+def global_options(func):
+    """Decorate the group with the options of DESIGN.md's command-line contract."""
+    options = [
+        click.option("--base-url", envvar="OPENROUTER_BASE_URL", default=None,
+                     help="API base URL (env OPENROUTER_BASE_URL; default https://openrouter.ai/api/v1)."),
+        click.option("--emulator", "use_emulator", is_flag=True,
+                     help="Talk to the embedded emulator instead of OpenRouter; state kept in --emulator-dir."),
+        click.option("--emulator-dir", type=click.Path(file_okay=False), default=DEFAULT_EMULATOR_DIR,
+                     show_default=True, help="Where --emulator keeps its state."),
+        click.option("--no-color", is_flag=True, help="Plain output (also when NO_COLOR is set)."),
+        click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for HTTP)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class AppContext:
+    """What the global options decided; verbs ask it for a client instead of building one."""
+
+    base_url: str | None
+    use_emulator: bool
+    emulator_dir: Path
+    color: bool
+    verbose: int
+
+    @classmethod
+    def from_options(cls, *, base_url, use_emulator, emulator_dir, no_color, verbose) -> AppContext:
+        color = not no_color and "NO_COLOR" not in os.environ
+        logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2),
+                            format="orsync: %(levelname)s: %(name)s: %(message)s")
+        return cls(base_url=base_url, use_emulator=use_emulator, emulator_dir=Path(emulator_dir),
+                   color=color, verbose=verbose)
+
+    def client(self, **overrides) -> OpenRouterClient:
+        """A client for the management API (and inference, when OPENROUTER_API_KEY is set)."""
+        from orsync.client import OpenRouterClient
+
+        if self.use_emulator:
+            from orsync.emulator.embedded import embedded_client_options
+
+            return OpenRouterClient(**{**embedded_client_options(self.emulator_dir), **overrides})
+        return OpenRouterClient.from_env(base_url=self.base_url, **overrides)
