@@ -60,3 +60,9 @@ class AppContext:
 
             return OpenRouterClient(**{**embedded_client_options(self.emulator_dir), **overrides})
         return OpenRouterClient.from_env(base_url=self.base_url, **overrides)
+
+    def target_label(self, client) -> str:
+        """Where the plan was computed, for headers and saved plans."""
+        if self.use_emulator:
+            return f"emulator ({self.emulator_dir})"
+        return str(client.base_url)

@@ -1,0 +1,156 @@
+"""Desired vs live, per kind, giving the Changes of a Plan.
+
+Generic over kinds: identity by name (or a pin), field comparison on normalised values, and
+the kind's own word on which fields force a replacement and what an assignment is called.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from orsync.planner.live import LiveState, read_live_state
+from orsync.planner.plan import Change, Plan, Unmanaged
+from orsync.planner.resolve import Resolution
+from orsync.resources import KINDS
+from orsync.resources.base import Desired, LiveObject, ResourceKind
+
+# Apply order: what others refer to first, what destroys last.
+_RANK = {("guardrail", "create"): 0, ("guardrail", "update"): 0, ("key", "create"): 1,
+         ("key", "replace"): 1, ("key", "update"): 1, ("key", "delete"): 4, ("guardrail", "delete"): 5}
+_ASSIGNMENT_RANK = {"assign": 2, "unassign": 3}
+
+
+def build_plan(loaded, client, *, base_url: str = "") -> Plan:
+    """Read the live org through the client and compare it with the loaded config."""
+    return plan_from_state(loaded, read_live_state(client), base_url=base_url)
+
+
+def plan_from_state(loaded, state: LiveState, *, base_url: str = "") -> Plan:
+    config = loaded.model
+    resolution = Resolution(state=state, config_source=loaded)
+    changes: list[Change] = []
+    unmanaged: list[Unmanaged] = []
+    for kind in KINDS:
+        kind_changes, kind_unmanaged = diff_kind(kind, config, resolution)
+        changes.extend(kind_changes)
+        unmanaged.extend(kind_unmanaged)
+    changes.sort(key=lambda change: _RANK.get((change.kind, change.action), _ASSIGNMENT_RANK.get(change.action, 6)))
+    return Plan(changes=tuple(changes), unmanaged=tuple(unmanaged), warnings=tuple(_warnings(state, changes)),
+                config_path=str(loaded.path), config_sha256=loaded.sha256, base_url=base_url,
+                protect=tuple(config.policy.protect), max_deletes=config.policy.max_deletes)
+
+
+def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[Change], list[Unmanaged]]:
+    desired = kind.desired(config, resolution)
+    live = kind.live(resolution.state, resolution)
+    by_id = {obj.id: obj for obj in live}
+    pinned = {want.pin for want in desired if want.pin}
+    by_name: dict[str, list[LiveObject]] = defaultdict(list)
+    for obj in live:
+        if obj.id not in pinned:
+            by_name[obj.name].append(obj)
+    changes, claimed = [], set()
+    for want in desired:
+        match = _match(kind, want, by_id, by_name, resolution)
+        address = kind.address(want.name)
+        resolution.live_ids[address] = match.id if match else None
+        if match:
+            claimed.add(match.id)
+        change = _change_for(kind, want, match, resolution)
+        if change:
+            changes.append(change)
+    prune = config.policy.prune and kind.prunable
+    unmanaged = []
+    for obj in live:
+        # Only kinds that can be pruned have "unmanaged" objects; an undeclared assignment
+        # belongs to its key or member and is simply not this file's business.
+        if obj.id in claimed or not kind.prunable:
+            continue
+        if prune:
+            changes.append(_delete(kind, obj.name, obj, reason="not declared and policy.prune is true"))
+        else:
+            unmanaged.append(Unmanaged(address=kind.address(obj.name), live_id=obj.id))
+    return changes, unmanaged
+
+
+def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None:
+    if want.pin:
+        match = by_id.get(want.pin)
+        if match is None and want.present and kind.kind in ("key", "guardrail"):
+            raise resolution.error_at(want.source + (_pin_field(kind),),
+                                      f"no live {kind.kind} has {_pin_field(kind)} {want.pin}")
+        return match
+    candidates = by_name.get(want.name, [])
+    if len(candidates) > 1:
+        ids = ", ".join(obj.id for obj in candidates)
+        raise resolution.error_at(want.source + ("name",),
+                                  f"{len(candidates)} live {kind.kind}s are named {want.name!r} ({ids}); "
+                                  f"pin one with `{_pin_field(kind)}:` or rename the others")
+    return candidates[0] if candidates else None
+
+
+def _pin_field(kind) -> str:
+    return "hash" if kind.kind == "key" else "id"
+
+
+def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Change | None:
+    address = kind.address(want.name)
+    if not want.present:
+        if match is None:
+            return None
+        resolution.deleted.add(address)
+        return _delete(kind, want.name, match, reason="state: absent")
+    if match is None:
+        resolution.created.add(address)
+        return _change(kind, want, None, kind.verbs["create"], resolution, body_fields=want.fields)
+    changed = changed_fields(want.fields, match.fields)
+    if not changed:
+        return None
+    forcing = sorted(set(changed) & kind.replace_fields)
+    if forcing:
+        resolution.replaced.add(address)
+        carried = {name: value for name, value in match.fields.items() if value is not None}
+        reasons = tuple(f"{name} forces replacement" for name in forcing)
+        return _change(kind, want, match, "replace", resolution, body_fields={**carried, **want.fields},
+                       reasons=reasons)
+    action = kind.classify(want.fields)
+    return _change(kind, want, match, action, resolution,
+                   body_fields={name: want.fields[name] for name in changed})
+
+
+def changed_fields(wanted: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """Managed fields whose values differ; lists compare as sets (DeepDiff ignore_order)."""
+    before = {name: live.get(name) for name in wanted}
+    if before == wanted:
+        return []
+    diff = DeepDiff(before, wanted, ignore_order=True, view="tree")
+    return sorted({level.path(output_format="list")[0] for levels in diff.values() for level in levels})
+
+
+def _change(kind, want: Desired, match: LiveObject | None, action: str, resolution, *,
+            body_fields: dict[str, Any], reasons: tuple[str, ...] = ()) -> Change:
+    before = {name: match.fields.get(name) for name in want.fields} if match else None
+    body = kind.request_body(resolution, want.fields, match, dict(body_fields))
+    secret = kind.issues_secret and action in ("create", "replace")
+    if secret:
+        reasons += ("a new secret will be issued",)
+    return Change(address=kind.address(want.name), kind=kind.kind, type=kind.type_name, action=action,
+                  name=want.name, live_id=match.id if match else None, before=before,
+                  after=dict(want.fields), body=body, reasons=reasons,
+                  fingerprint=match.fingerprint if match else None, refs=dict(want.refs), secret=secret)
+
+
+def _delete(kind, name: str, obj: LiveObject, *, reason: str) -> Change:
+    return Change(address=kind.address(name), kind=kind.kind, type=kind.type_name, action="delete",
+                  name=name, live_id=obj.id, before=dict(obj.fields), after=None, body={},
+                  reasons=(reason,), fingerprint=obj.fingerprint)
+
+
+def _warnings(state: LiveState, changes: list[Change]) -> list[str]:
+    if not state.keys and not state.guardrails and changes:
+        return ["the live org has no keys and no guardrails: every declared object will be created; "
+                "check the management key and base URL if that is unexpected"]
+    return []

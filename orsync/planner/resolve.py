@@ -1,0 +1,44 @@
+"""What the planner has learned so far: which live object each declared address is.
+
+Kinds are diffed in order (guardrails, keys, then assignments); later kinds read what earlier
+ones matched, e.g. an assignment needs to know whether its key is being replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orsync.errors import ConfigError
+from orsync.planner.live import LiveState
+
+
+@dataclass
+class Resolution:
+    state: LiveState
+    config_source: Any = None                                # LoadedConfig, for error locations
+    live_ids: dict[str, str | None] = field(default_factory=dict)  # address -> matched live id
+    replaced: set[str] = field(default_factory=set)          # addresses being replaced
+    deleted: set[str] = field(default_factory=set)           # addresses being deleted
+    created: set[str] = field(default_factory=set)           # addresses being created
+
+    def is_new(self, address: str) -> bool:
+        """The object behind the address will have a new id after apply."""
+        return address in self.created or address in self.replaced
+
+    def error_at(self, path: tuple, message: str) -> ConfigError:
+        """A ConfigError located at a field of the loaded file, e.g. `org.yaml:14:5: keys[2].hash:`."""
+        source = self.config_source
+        line = column = None
+        if source is not None:
+            line, column = source.locate(path)
+        return ConfigError(message, file=str(getattr(source, "path", "")), line=line, column=column,
+                           field=field_path(path))
+
+
+def field_path(path: tuple) -> str:
+    """("keys", 2, "hash") -> "keys[2].hash"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

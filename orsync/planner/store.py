@@ -1,0 +1,39 @@
+"""Saved plans on disk: written atomically, read back with a clear error when damaged."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from orsync.errors import OrsyncError
+from orsync.planner.plan import Plan
+
+
+def save_plan(plan: Plan, path: str) -> None:
+    target = Path(path)
+    handle, temp_name = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(plan.dumps())
+    os.replace(temp_name, target)
+
+
+def load_plan(path: str) -> Plan:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Plan.from_json(data)
+    except OSError as exc:
+        raise OrsyncError(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise OrsyncError(f"{path}: not an orsync plan file ({type(exc).__name__}: {exc})") from None
+
+
+def looks_like_plan(path: str) -> bool:
+    """`orsync apply X` takes a config or a saved plan; a plan is JSON with format_version."""
+    if not path.endswith(".json"):
+        return False
+    try:
+        return "format_version" in json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,60 @@
+"""API keys: identified by name or pinned by hash; a new key comes with a new secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind, fingerprint
+
+# POST /keys cannot set `disabled`: a key that must start disabled is created, then PATCHed.
+CREATE_FIELDS = frozenset({"name", "limit", "limit_reset", "include_byok_in_limit", "expires_at",
+                           "creator_user_id"})
+
+
+class Keys(ResourceKind):
+    kind = "key"
+    type_name = "openrouter_api_key"
+    managed = ("name", "limit", "limit_reset", "include_byok_in_limit", "expires_at", "disabled",
+               "creator_user_id")
+    # PATCH /keys/{hash} cannot change these: a new key (and a new secret) is the only way.
+    replace_fields = frozenset({"expires_at", "creator_user_id"})
+    number_fields = frozenset({"limit"})
+    time_fields = frozenset({"expires_at"})
+    prunable = True
+    issues_secret = True
+
+    def desired(self, config, resolution) -> list[Desired]:
+        return [
+            Desired(
+                name=spec.name,
+                fields=self.normalise_all({"name": spec.name, **spec.managed_fields()}),
+                present=spec.state == "present",
+                pin=spec.hash,
+                source=("keys", index),
+            )
+            for index, spec in enumerate(config.keys)
+        ]
+
+    def live(self, state, resolution) -> list[LiveObject]:
+        return [self.live_object(key) for key in state.keys]
+
+    def live_object(self, key: Any) -> LiveObject:
+        fields = self.normalise_all({name: getattr(key, name, None) for name in self.managed})
+        return LiveObject(id=key.hash, name=key.name, fields=fields,
+                          fingerprint=fingerprint({"hash": key.hash, **fields}))
+
+    def create(self, client, body: dict[str, Any]) -> CreateResult:
+        created = client.create_key({k: v for k, v in body.items() if k in CREATE_FIELDS})
+        if body.get("disabled"):
+            client.update_key(created.data.hash, {"disabled": True})
+        return CreateResult(live_id=created.data.hash, secret=created.key)
+
+    def update(self, client, live_id: str, body: dict[str, Any]) -> None:
+        client.update_key(live_id, body)
+
+    def delete(self, client, live_id: str) -> None:
+        client.delete_key(live_id)
+
+    def find_created(self, state, body: dict[str, Any]) -> list[str]:
+        """Hashes of live keys that a create with this body could have made (lost responses)."""
+        return [key.hash for key in state.keys if key.name == body.get("name")]

@@ -1,0 +1,16 @@
+"""Organization members: read-only (no endpoint creates them), looked up by email or id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def find_member(members: list[Any], *, email: str | None = None, user_id: str | None = None) -> Any | None:
+    """The live member with this id, or this email (case-insensitive), or None."""
+    wanted_email = email.lower() if email else None
+    for member in members:
+        if user_id is not None and member.id == user_id:
+            return member
+        if wanted_email is not None and (member.email or "").lower() == wanted_email:
+            return member
+    return None
