@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from orsync.resources.members import find_member
-from orsync.resources.base import Desired, LiveObject, ResourceKind, fingerprint
+from orsync.resources.base import Desired, LiveObject, ResourceKind
 
 
 class _Assignments(ResourceKind):
@@ -38,9 +38,18 @@ class _Assignments(ResourceKind):
         """Live ids for apply; an id still unknown (object created by this plan) stays None."""
         guardrail = after.get("guardrail")
         return {
-            "guardrail_id": resolution.live_ids.get(f"guardrail.{guardrail}") if guardrail else None,
+            "guardrail_id": self._guardrail_id(resolution, guardrail) if guardrail else None,
             "previous_guardrail_id": live.refs.get("guardrail_id") if live else None,
         }
+
+    @staticmethod
+    def _guardrail_id(resolution, guardrail: str) -> str | None:
+        address = f"guardrail.{guardrail}"
+        if address in resolution.live_ids:
+            return resolution.live_ids[address]
+        # An undeclared guardrail (a replacement inherits the old key's): the live one it names.
+        found = [g.id for g in resolution.state.guardrails if guardrail in (g.name, g.id)]
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def refs_for(target_address: str, guardrail: str | None) -> dict[str, str]:
@@ -95,7 +104,7 @@ class KeyAssignments(_Assignments):
             guardrail_id = guardrail_by_hash.get(key_hash)
             fields = self.live_fields(guardrail_id, names)
             objects.append(LiveObject(id=key_hash, name=address.removeprefix("key."), fields=fields,
-                                      fingerprint=fingerprint({"key_hash": key_hash, "guardrail_id": guardrail_id}),
+                                      digest_source={"key_hash": key_hash, "guardrail_id": guardrail_id},
                                       refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
         return objects
 
@@ -141,7 +150,7 @@ class MemberAssignments(_Assignments):
             guardrail_id = guardrail_by_user.get(user_id)
             objects.append(LiveObject(id=user_id, name=address.removeprefix("member."),
                                       fields=self.live_fields(guardrail_id, names),
-                                      fingerprint=fingerprint({"user_id": user_id, "guardrail_id": guardrail_id}),
+                                      digest_source={"user_id": user_id, "guardrail_id": guardrail_id},
                                       refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
         return objects
 

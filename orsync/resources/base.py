@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -38,8 +39,14 @@ class LiveObject:
     id: str
     name: str
     fields: dict[str, Any]            # every managed field, normalised
-    fingerprint: str
+    digest_source: dict[str, Any]     # the live values its fingerprint covers
     refs: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        # Computed on demand: a plan needs it only for the objects it changes, and digesting
+        # every object of a 10,000-key org up front cost more than the rest of the diff.
+        return fingerprint(self.digest_source)
 
 
 @dataclass(frozen=True)

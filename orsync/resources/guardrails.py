@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind, fingerprint
+from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind
 
 
 class Guardrails(ResourceKind):
@@ -21,7 +21,7 @@ class Guardrails(ResourceKind):
         return [
             Desired(
                 name=spec.name,
-                fields={"name": spec.name, **spec.managed_fields()},
+                fields=self.normalise_all({"name": spec.name, **spec.managed_fields()}),
                 present=spec.state == "present",
                 pin=spec.id,
                 source=("guardrails", index),
@@ -35,10 +35,13 @@ class Guardrails(ResourceKind):
     def live_object(self, guardrail: Any) -> LiveObject:
         fields = self.normalise_all({name: getattr(guardrail, name, None) for name in self.managed})
         return LiveObject(id=guardrail.id, name=guardrail.name, fields=fields,
-                          fingerprint=fingerprint({"id": guardrail.id, **fields}))
+                          digest_source={"id": guardrail.id, **fields})
 
-    def create(self, client, body: dict[str, Any]) -> CreateResult:
-        return CreateResult(live_id=client.create_guardrail(body).id)
+    def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
+        result = CreateResult(live_id=client.create_guardrail(body).id)
+        if on_created is not None:
+            on_created(result)
+        return result
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         client.update_guardrail(live_id, body)

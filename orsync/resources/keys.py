@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind, fingerprint
+from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind
 
 # POST /keys cannot set `disabled`: a key that must start disabled is created, then PATCHed.
 CREATE_FIELDS = frozenset({"name", "limit", "limit_reset", "include_byok_in_limit", "expires_at",
@@ -41,13 +41,18 @@ class Keys(ResourceKind):
     def live_object(self, key: Any) -> LiveObject:
         fields = self.normalise_all({name: getattr(key, name, None) for name in self.managed})
         return LiveObject(id=key.hash, name=key.name, fields=fields,
-                          fingerprint=fingerprint({"hash": key.hash, **fields}))
+                          digest_source={"hash": key.hash, **fields})
 
-    def create(self, client, body: dict[str, Any]) -> CreateResult:
+    def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
+        """POST, then PATCH `disabled`; `on_created(result)` runs in between, so that the secret
+        is stored even when the PATCH fails."""
         created = client.create_key({k: v for k, v in body.items() if k in CREATE_FIELDS})
+        result = CreateResult(live_id=created.data.hash, secret=created.key)
+        if on_created is not None:
+            on_created(result)
         if body.get("disabled"):
             client.update_key(created.data.hash, {"disabled": True})
-        return CreateResult(live_id=created.data.hash, secret=created.key)
+        return result
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         client.update_key(live_id, body)

@@ -1,0 +1,73 @@
+"""Pins the JSON plan's shape (docs/plan-format.md): renaming a field must fail here first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orsync.errors import OrsyncError
+from orsync.planner.diff import plan_from_state
+from orsync.planner.plan import Plan
+from orsync.planner.store import load_plan, looks_like_plan, save_plan
+from tests.live_factories import config, guardrail, key, live
+
+TOP_LEVEL = {"format_version", "orsync_version", "created_at", "config", "base_url", "policy", "summary",
+             "resource_changes", "unmanaged", "warnings", "safety", "live_fingerprints"}
+CHANGE = {"address", "type", "kind", "name", "action", "live_id", "change", "body", "reasons",
+          "fingerprint", "refs", "new_secret"}
+
+
+@pytest.fixture
+def plan() -> Plan:
+    cfg = config(policy={"protect": ["ci"]},
+                 guardrails=[{"name": "g", "limit_usd": 5, "reset_interval": "daily"}],
+                 keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z", "guardrail": "g"}])
+    state = live(keys=[key("ci", expires_at="2027-01-01T00:00:00Z"), key("stray")], guardrails=[guardrail("other")])
+    return plan_from_state(cfg, state, base_url="https://openrouter.example/api/v1")
+
+
+def test_top_level_fields_are_pinned(plan):
+    data = plan.to_json()
+    assert set(data) == TOP_LEVEL
+    assert data["format_version"] == "1.0"
+    assert data["summary"] == {"create": 1, "update": 0, "replace": 1, "delete": 0, "assign": 1, "unassign": 0}
+    assert data["config"] == {"path": "org.yaml", "sha256": "0" * 64}
+    assert {item["address"] for item in data["unmanaged"]} == {"key.stray", "guardrail.other"}
+    assert data["safety"]["violations"] == ["key.ci is protected by 'ci' and would be replaced (use --allow-destroy)"]
+
+
+def test_resource_changes_follow_terraform_show_json(plan):
+    changes = {item["address"]: item for item in plan.to_json()["resource_changes"]}
+    assert all(set(item) == CHANGE for item in changes.values())
+    replaced = changes["key.ci"]
+    assert replaced["type"] == "openrouter_api_key"
+    assert replaced["change"]["actions"] == ["create", "delete"]
+    assert replaced["change"]["before"]["expires_at"] == "2027-01-01T00:00:00Z"
+    assert replaced["change"]["after"]["expires_at"] == "2028-01-01T00:00:00Z"
+    assert replaced["new_secret"] is True
+    assert changes["guardrail.g"]["change"]["actions"] == ["create"]
+    assert changes["key_assignment.ci"]["change"]["actions"] == ["create"]
+    assert changes["key_assignment.ci"]["refs"] == {"target": "key.ci", "guardrail": "guardrail.g"}
+
+
+def test_saved_plan_round_trips(plan, tmp_path):
+    path = tmp_path / "plan.json"
+    save_plan(plan, str(path))
+    assert looks_like_plan(str(path))
+    assert load_plan(str(path)) == plan
+
+
+def test_other_major_version_is_refused(plan, tmp_path):
+    data = plan.to_json() | {"format_version": "2.0"}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(OrsyncError, match="format_version '2.0' is not supported"):
+        load_plan(str(path))
+
+
+def test_damaged_plan_file_is_a_one_line_error(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text('{"format_version": "1.0"')
+    with pytest.raises(OrsyncError, match="not an orsync plan file"):
+        load_plan(str(path))
