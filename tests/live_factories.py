@@ -8,6 +8,8 @@ from pathlib import Path
 
 from orsync.api_models import Guardrail, Key, KeyAssignment, Member, MemberAssignment
 from orsync.config.model import OrgConfig
+from orsync.config.source import field_name
+from orsync.errors import ConfigError
 from orsync.planner.live import LiveState
 
 STAMP = "2026-01-01T00:00:00Z"
@@ -61,9 +63,9 @@ class InMemoryConfig:
     sha256: str = "0" * 64
     located: list = field(default_factory=list)
 
-    def locate(self, path: tuple) -> tuple[int, int]:
+    def error(self, path: tuple, message: str) -> ConfigError:
         self.located.append(path)
-        return (1, 1)
+        return ConfigError(message, file=str(self.path), line=1, column=1, field=field_name(path))
 
 
 def config(**sections) -> InMemoryConfig:

@@ -9,15 +9,21 @@ import click
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
-def _compute_plan(app, config_file: str, *, read_only: bool):
+def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: bool = False):
+    from dataclasses import replace
+
+    from orsync.catalog_check import check_catalog
     from orsync.config.loader import load_config
     from orsync.planner.diff import build_plan
     from orsync.planner.live import ReadOnlyClient
 
     loaded = load_config(config_file)
     with app.client() as client:
+        # Unknown models and providers stop the plan before the live org is read.
+        warnings = tuple(check_catalog(loaded, client)) if catalog_checks else ()
         reader = ReadOnlyClient(client) if read_only else client
-        return build_plan(loaded, reader, base_url=app.target_label(client))
+        result = build_plan(loaded, reader, base_url=app.target_label(client))
+    return replace(result, warnings=result.warnings + warnings) if warnings else result
 
 
 def _emit(app, plan, fmt: str) -> None:
@@ -35,10 +41,11 @@ def _emit(app, plan, fmt: str) -> None:
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan as JSON, for `orsync apply PLAN.json`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--offline", is_flag=True, help="Skip checking model and provider names against the catalogs.")
 @click.pass_obj
-def plan(app, config_file: str, out_file: str | None, fmt: str, detailed_exitcode: bool) -> None:
+def plan(app, config_file: str, out_file: str | None, fmt: str, detailed_exitcode: bool, offline: bool) -> None:
     """Show what apply would change in the live org to match CONFIG_FILE."""
-    result = _compute_plan(app, config_file, read_only=False)
+    result = _compute_plan(app, config_file, read_only=False, catalog_checks=not offline)
     _emit(app, result, fmt)
     if out_file:
         from orsync.planner.store import save_plan

@@ -6,10 +6,10 @@ the kind's own word on which fields force a replacement and what an assignment i
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from orsync.planner.live import LiveState, read_live_state
 from orsync.planner.plan import Change, Plan, Unmanaged
@@ -29,6 +29,25 @@ def build_plan(loaded, client, *, base_url: str = "") -> Plan:
 
 
 def plan_from_state(loaded, state: LiveState, *, base_url: str = "") -> Plan:
+    with _collector_paused():
+        return _plan(loaded, state, base_url)
+
+
+@contextmanager
+def _collector_paused():
+    """Diffing makes no reference cycles, but it allocates some 100,000 objects next to a live
+    state of as many: each pass of the cycle collector rescans them all, for nothing (a
+    quarter of the planner's time on a 10,000-key org)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan(loaded, state: LiveState, base_url: str) -> Plan:
     config = loaded.model
     resolution = Resolution(state=state, config_source=loaded)
     changes: list[Change] = []
@@ -123,11 +142,14 @@ def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Ch
 
 def changed_fields(wanted: dict[str, Any], live: dict[str, Any]) -> list[str]:
     """Managed fields whose values differ; lists compare as sets (DeepDiff ignore_order)."""
+    if {name: live.get(name) for name in wanted} == wanted:
+        return []
     return sorted(name for name, value in wanted.items() if not same_value(value, live.get(name)))
 
 
 def same_value(wanted: Any, live: Any) -> bool:
-    """Equal, or equal as sets; DeepDiff (about 1 ms a call) only for lists of unhashable items."""
+    """Equal, or equal as sets; DeepDiff (about 1 ms a call, and 0.4 s to import: it loads
+    numpy) only for lists of unhashable items and for mappings."""
     if wanted == live:
         return True
     if isinstance(wanted, list) and isinstance(live, list):
@@ -136,6 +158,8 @@ def same_value(wanted: Any, live: Any) -> bool:
         except TypeError:
             pass
     if isinstance(wanted, (list, dict)) and isinstance(live, (list, dict)):
+        from deepdiff import DeepDiff
+
         return not DeepDiff(live, wanted, ignore_order=True)
     return False
 

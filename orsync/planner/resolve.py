@@ -28,17 +28,4 @@ class Resolution:
 
     def error_at(self, path: tuple, message: str) -> ConfigError:
         """A ConfigError located at a field of the loaded file, e.g. `org.yaml:14:5: keys[2].hash:`."""
-        source = self.config_source
-        line = column = None
-        if source is not None:
-            line, column = source.locate(path)
-        return ConfigError(message, file=str(getattr(source, "path", "")), line=line, column=column,
-                           field=field_path(path))
-
-
-def field_path(path: tuple) -> str:
-    """("keys", 2, "hash") -> "keys[2].hash"."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+        return self.config_source.error(path, message)

@@ -1,0 +1,1 @@
+"""orsync benchmark harness: see bench/README.md."""

@@ -1,0 +1,202 @@
+"""One figure each: start-up, plan (in-process breakdown and as a command), baseline, apply.
+
+Every function returns plain numbers; the harness decides what to compare them with. Commands
+run as subprocesses through the installed `orsync` console script, as a user's CI would run
+them; their CPU time and peak memory come from wait4() for that one child.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.emulator_process import BenchEmulator
+
+
+@dataclass(frozen=True)
+class Command:
+    """How one `orsync ...` subprocess went."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    wall_s: float
+    cpu_s: float          # user + system of the child
+    max_rss_mb: float
+    stderr: str
+
+
+@dataclass(frozen=True)
+class PlanBreakdown:
+    """The phases of a plan run in this process (medians over the repeats)."""
+
+    load_s: float         # reading and validating the config file
+    read_s: float         # the five listings, concurrently
+    diff_wall_s: float    # plan_from_state
+    diff_cpu_s: float
+    render_s: float
+    total_s: float
+    requests: int         # as the client counted them (retries included)
+    changes: int
+    heap_peak_mb: float   # tracemalloc, in a separate pass so tracing does not skew the timings
+
+
+@dataclass(frozen=True)
+class Baseline:
+    sampled_requests: int
+    sample_s: float
+    full_requests: int
+
+    @property
+    def extrapolated_s(self) -> float:
+        return self.sample_s * self.full_requests / self.sampled_requests
+
+    @property
+    def sampled(self) -> bool:
+        return self.sampled_requests < self.full_requests
+
+
+@dataclass
+class Counted:
+    """Requests the emulator served during one step, per route."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    writes: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def orsync_argv() -> list[str]:
+    """The installed console script next to this interpreter (not a pyenv shim in between)."""
+    beside = Path(sys.executable).with_name("orsync")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("orsync")
+    if found is None:
+        raise RuntimeError("the orsync console script is not installed (pip install -e .)")
+    return [found]
+
+
+def run_command(args: list[str], env: dict[str, str], cwd: Path) -> Command:
+    """Run `orsync ARGS`; stdout is discarded to a file, stderr kept for the report."""
+    argv = orsync_argv() + args
+    out_path, err_path = cwd / "command.stdout", cwd / "command.stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Command(argv=tuple(argv), exit_code=process.returncode, wall_s=wall,
+                   cpu_s=usage.ru_utime + usage.ru_stime, max_rss_mb=_rss_mb(usage.ru_maxrss),
+                   stderr=err_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _rss_mb(max_rss: int) -> float:
+    # Linux reports kilobytes, macOS bytes.
+    return max_rss / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def startup_times(runs: int, env: dict[str, str], cwd: Path) -> list[float]:
+    """Wall time of `orsync --help`, once per run."""
+    times = []
+    for _ in range(runs):
+        command = run_command(["--help"], env, cwd)
+        if command.exit_code != 0:
+            raise RuntimeError(f"orsync --help exited {command.exit_code}: {command.stderr.strip()}")
+        times.append(command.wall_s)
+    return times
+
+
+def counted(emulator: BenchEmulator, step) -> tuple[Any, Counted]:
+    """Run `step()` and return its result with the requests the emulator saw meanwhile."""
+    emulator.reset_counts()
+    result = step()
+    return result, Counted(counts=emulator.request_counts(), writes=emulator.write_count())
+
+
+def client_for(emulator: BenchEmulator, **options: Any):
+    from orsync.client import OpenRouterClient
+
+    return OpenRouterClient(base_url=emulator.base_url, management_key=emulator.management_key,
+                            **options)
+
+
+def plan_breakdown(config_file: Path, emulator: BenchEmulator, repeats: int) -> PlanBreakdown:
+    """Time each phase of a plan in this process; medians over `repeats` runs."""
+    runs = [_timed_plan(config_file, emulator) for _ in range(max(1, repeats))]
+    heap_peak = _heap_peak_mb(config_file, emulator)
+
+    def median(name: str) -> float:
+        return statistics.median(run[name] for run in runs)
+
+    return PlanBreakdown(load_s=median("load"), read_s=median("read"), diff_wall_s=median("diff_wall"),
+                         diff_cpu_s=median("diff_cpu"), render_s=median("render"),
+                         total_s=median("total"), requests=int(runs[-1]["requests"]),
+                         changes=int(runs[-1]["changes"]), heap_peak_mb=heap_peak)
+
+
+def _timed_plan(config_file: Path, emulator: BenchEmulator) -> dict[str, float]:
+    from orsync.config.loader import load_config
+    from orsync.planner.diff import plan_from_state
+    from orsync.planner.live import read_live_state
+    from orsync.planner.render import render
+
+    with client_for(emulator) as client:
+        began = time.perf_counter()
+        loaded = load_config(config_file)
+        loaded_at = time.perf_counter()
+        state = read_live_state(client)
+        read_at = time.perf_counter()
+        cpu_began = time.process_time()
+        plan = plan_from_state(loaded, state)
+        diff_cpu = time.process_time() - cpu_began
+        diffed_at = time.perf_counter()
+        render(plan, "text", color=False)
+        rendered_at = time.perf_counter()
+        return {"load": loaded_at - began, "read": read_at - loaded_at, "diff_wall": diffed_at - read_at,
+                "diff_cpu": diff_cpu, "render": rendered_at - diffed_at, "total": rendered_at - began,
+                "requests": client.request_count, "changes": len(plan.changes)}
+
+
+def _heap_peak_mb(config_file: Path, emulator: BenchEmulator) -> float:
+    """Peak Python heap of a whole plan (load, read, diff, render), traced by tracemalloc."""
+    tracemalloc.start()
+    try:
+        _timed_plan(config_file, emulator)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def baseline(emulator: BenchEmulator, sample: int, parallelism: int, full_requests: int) -> Baseline:
+    """A per-object refresh: one GET per key and per guardrail, plus each guardrail's two
+    assignment listings, `parallelism` at a time. With `sample` > 0, only about that many of
+    those calls are timed (the same share of each route) and the full refresh, `full_requests`
+    requests, is extrapolated from their rate."""
+    with client_for(emulator, concurrency=parallelism) as client:
+        keys = [key.hash for key in client.list_keys()]
+        guardrails = [guardrail.id for guardrail in client.list_guardrails()]
+        routes = [(client.get_key, keys), (client.get_guardrail, guardrails),
+                  (client.list_guardrail_key_assignments, guardrails),
+                  (client.list_guardrail_member_assignments, guardrails)]
+        calls = sum(len(ids) for _, ids in routes)
+        share = 1.0 if sample <= 0 or sample >= calls else sample / calls
+        chosen = [(method, item) for method, ids in routes for item in ids[: max(1, round(len(ids) * share))]]
+        sent_before = client.request_count
+        with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="bench-baseline") as pool:
+            began = time.perf_counter()
+            list(pool.map(lambda call: call[0](call[1]), chosen))
+            elapsed = time.perf_counter() - began
+        sent = client.request_count - sent_before
+    return Baseline(sampled_requests=sent, sample_s=elapsed, full_requests=max(full_requests, sent))

@@ -1,0 +1,196 @@
+"""The results as a Markdown table, with the date and the machine, for the terminal and RESULTS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.org import baseline_requests
+from bench.scenario import Results
+
+PLAN_TARGET_S = 1.0
+SPEEDUP_TARGET = 20.0
+PLANNER_CPU_TARGET_S = 0.3
+MEMORY_TARGET_MB = 150.0
+STARTUP_TARGET_S = 0.3
+APPLY_FACTOR = 2.0
+
+
+def machine() -> str:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (f"{cpus} CPUs (nproc), {_cpu_model()}, {platform.system()} {platform.machine()}; "
+            f"Python {platform.python_version()}; load average {load} when the run ended")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _revision() -> str:
+    from orsync import __version__
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"orsync {__version__}"
+    return f"orsync {__version__} (git {head} plus the working tree)"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def render(results: Results) -> str:
+    settings, sizes = results.settings, results.settings.sizes
+    lines = [
+        "# orsync benchmark results",
+        "",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        f"- Code: {_revision()}",
+        f"- Org: {sizes.describe()}; {sizes.updates:,} key updates for apply",
+        f"- Emulator: {_emulator_words(settings.emulator_mode)}, real HTTP on 127.0.0.1, "
+        f"{settings.latency_ms:g} ms injected latency per request",
+        "- Command: `python bench/run.py` (see bench/README.md); every figure below comes from this one run.",
+        "",
+        *_targets_table(results),
+        "",
+        *_breakdown_table(results),
+        "",
+        *_requests_table(results),
+        "",
+        *_checks(results),
+    ]
+    notes = _notes(results)
+    if notes:
+        lines += ["", "## Why a target is missed", "", *notes,
+                  "", "Profiles and what was changed: docs/performance.md."]
+    return "\n".join(lines) + "\n"
+
+
+def _emulator_words(mode: str) -> str:
+    if mode == "process":
+        return "a separate process (its CPU is not counted as orsync's)"
+    return "a thread of the harness process"
+
+
+def _speedup(results: Results) -> float:
+    return results.baseline.extrapolated_s / results.plan.command.wall_s
+
+
+def _targets_table(results: Results) -> list[str]:
+    settings, sizes = results.settings, results.settings.sizes
+    plan, breakdown, baseline = results.plan, results.breakdown, results.baseline
+    minimum = sum(results.minimum_requests.values())
+    apply_limit = APPLY_FACTOR * results.ideal_apply_s
+    sampled = (f"{baseline.sampled_requests:,} of them timed in {_s(baseline.sample_s)}, extrapolated linearly"
+               if baseline.sampled else "all of them timed")
+    rows = [
+        ("`orsync plan` wall time (the whole command: start-up, load, read, diff, render)",
+         _s(plan.command.wall_s), f"< {PLAN_TARGET_S:g} s", _verdict(plan.command.wall_s < PLAN_TARGET_S)),
+        ("`orsync plan` requests", f"{plan.requests.total:,}; the listings need {minimum:,}",
+         f"<= {minimum:,}", _verdict(plan.requests.total <= minimum)),
+        (f"per-object baseline, parallelism {settings.baseline_parallelism}",
+         f"{_s(baseline.extrapolated_s)} for {baseline.full_requests:,} GETs ({sampled})", "", ""),
+        ("baseline / `orsync plan`", f"{_speedup(results):.1f}x", f">= {SPEEDUP_TARGET:g}x",
+         _verdict(_speedup(results) >= SPEEDUP_TARGET)),
+        ("planner CPU (`plan_from_state` on the read state, median)", _s(breakdown.diff_cpu_s),
+         f"< {PLANNER_CPU_TARGET_S:g} s", _verdict(breakdown.diff_cpu_s < PLANNER_CPU_TARGET_S)),
+        ("whole-plan CPU (`orsync plan`, user + system)", _s(plan.command.cpu_s), "", ""),
+        ("peak memory (max RSS of `orsync plan`)", f"{plan.command.max_rss_mb:.0f} MB",
+         f"< {MEMORY_TARGET_MB:g} MB", _verdict(plan.command.max_rss_mb < MEMORY_TARGET_MB)),
+        (f"apply {sizes.updates:,} updates, parallelism {settings.parallelism} "
+         "(`orsync apply plan.json`: re-check of the saved plan included)",
+         _s(results.apply.command.wall_s), f"<= {APPLY_FACTOR:g} x {_s(results.ideal_apply_s)} = {_s(apply_limit)}",
+         _verdict(results.apply.command.wall_s <= apply_limit)),
+        ("apply write phase alone (apply's Executor, in process)", _s(results.write_phase_s),
+         f"<= {_s(apply_limit)}", _verdict(results.write_phase_s <= apply_limit)),
+        (f"`orsync --help` start-up (median of {len(results.startup_s)})", _s(results.startup_median_s),
+         f"< {STARTUP_TARGET_S:g} s", _verdict(results.startup_median_s < STARTUP_TARGET_S)),
+    ]
+    return ["| measure | result | target | |", "|---|---|---|---|",
+            *(f"| {' | '.join(row)} |" for row in rows)]
+
+
+def _breakdown_table(results: Results) -> list[str]:
+    b, repeats = results.breakdown, results.settings.repeats
+    return [
+        f"## The plan phase by phase (in the harness process, median of {repeats})",
+        "",
+        "| phase | wall time |",
+        "|---|---|",
+        f"| load and validate the config file | {_s(b.load_s)} |",
+        f"| read the live org (5 listings at once, {b.requests:,} requests) | {_s(b.read_s)} |",
+        f"| diff (`plan_from_state`; {b.changes:,} changes) | {_s(b.diff_wall_s)} (CPU {_s(b.diff_cpu_s)}) |",
+        f"| render as text | {_s(b.render_s)} |",
+        f"| total | {_s(b.total_s)} |",
+        f"| start-up of the command (`orsync --help`, for comparison) | {_s(results.startup_median_s)} |",
+        f"| Python heap peak of a whole plan (tracemalloc) | {b.heap_peak_mb:.0f} MB |",
+    ]
+
+
+def _requests_table(results: Results) -> list[str]:
+    sent = results.plan.requests.counts
+    rows = [f"| {route} | {sent.get(route, 0):,} | {needed:,} |" for route, needed in results.minimum_requests.items()]
+    others = {route: n for route, n in sent.items() if route not in results.minimum_requests}
+    rows += [f"| {route} | {n:,} | 0 |" for route, n in sorted(others.items())]
+    baseline = baseline_requests(results.settings.sizes)
+    return ["## Requests of `orsync plan`, per route (counted by the emulator)", "",
+            "| route | sent | needed (pages of 100; GET /keys has no total, so a full last page costs one more) |",
+            "|---|---|---|", *rows, "",
+            "The baseline would send " + ", ".join(f"{n:,} x `{route}`" for route, n in baseline.items()) + "."]
+
+
+def _checks(results: Results) -> list[str]:
+    updates = results.settings.sizes.updates
+    return [
+        "## Checks made in the same run",
+        "",
+        f"- `orsync apply plan.json` wrote {results.apply.requests.writes:,} times for {updates:,} updates.",
+        f"- `orsync plan --detailed-exitcode` afterwards exited {results.replan.command.exit_code} "
+        f"(no changes) with {results.replan.requests.writes} writes.",
+        f"- The write phase measured alone wrote {results.write_phase.writes:,} times (the updates undone), "
+        f"and `orsync drift` then exited {results.drift.command.exit_code} (in sync).",
+    ]
+
+
+def _notes(results: Results) -> list[str]:
+    b, plan = results.breakdown, results.plan
+    notes = []
+    if plan.command.wall_s >= PLAN_TARGET_S or _speedup(results) < SPEEDUP_TARGET:
+        notes.append(
+            f"- Plan wall time {_s(plan.command.wall_s)}: start-up {_s(results.startup_median_s)} + loading the "
+            f"config {_s(b.load_s)} + reading {_s(b.read_s)} + diff {_s(b.diff_wall_s)} + render {_s(b.render_s)} "
+            f"(in-process medians). The command also parses every listing page into typed models "
+            f"(its CPU, {_s(plan.command.cpu_s)}, is more than the latency floor of the reads).")
+    minimum = sum(results.minimum_requests.values())
+    if plan.requests.total > minimum:
+        extra = plan.requests.total - minimum
+        notes.append(
+            f"- Requests: {extra} more than the pages hold. GET /keys has no total count, so the client asks for "
+            f"several pages at once (windows of 1, 2, 4, then {results.settings.parallelism}) and the pages past "
+            "the end of the last window come back empty: a few requests spent to save round trips.")
+    if b.diff_cpu_s >= PLANNER_CPU_TARGET_S:
+        notes.append(f"- Planner CPU {_s(b.diff_cpu_s)}: see the profile in docs/performance.md.")
+    if plan.command.max_rss_mb >= MEMORY_TARGET_MB:
+        notes.append(f"- Peak RSS {plan.command.max_rss_mb:.0f} MB (Python heap peak {b.heap_peak_mb:.0f} MB).")
+    if results.startup_median_s >= STARTUP_TARGET_S:
+        notes.append(f"- Start-up {_s(results.startup_median_s)}: see `python -X importtime -m orsync.cli --help`.")
+    return notes
+
+

@@ -1,0 +1,5 @@
+"""`python -m orsync` is the same as the `orsync` command."""
+
+from orsync.cli import main
+
+main()

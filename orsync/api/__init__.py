@@ -1,0 +1,1 @@
+"""The parts of orsync.client: endpoint table, HTTP engine, pagination, method families."""

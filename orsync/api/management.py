@@ -1,0 +1,140 @@
+"""Management API methods: keys, guardrails, assignments, members, current key, credits.
+
+Bodies are the caller's dicts, sent as they are: a field present with None is sent as null
+(clear it), a field absent is not sent (leave it alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from orsync.api import endpoints as ep
+from orsync.api.http import HttpCore, Model
+from orsync.api.paging import PAGE_SIZE, counted_listing, fixed_page_listing
+from orsync.api_errors import UnexpectedResponseError
+from orsync.api_models import (CreatedKey, Credits, CurrentKey, Guardrail, Key, KeyAssignment,
+                               Member, MemberAssignment, Page)
+
+Body = dict[str, Any]
+
+
+class ManagementMethods(HttpCore):
+    # --- keys ---------------------------------------------------------------------------------
+
+    def list_keys(self) -> list[Key]:
+        """Every key, disabled and expired ones included (the API hides them by default)."""
+        return fixed_page_listing(self._key_page, lambda key: key.hash, self._map_concurrently,
+                                  self.concurrency, ep.LIST_KEYS.template)
+
+    def _key_page(self, offset: int) -> list[Key]:
+        # include_* are strings in the API ("true"/"false"), not JSON booleans.
+        params = {"offset": offset, "include_disabled": "true", "include_expired": "true"}
+        return self._model(Page[Key], ep.LIST_KEYS, ep.LIST_KEYS.template, params=params).data
+
+    def get_key(self, hash: str) -> Key:
+        return self._data(Key, ep.GET_KEY, {"hash": hash})
+
+    def create_key(self, body: Body) -> CreatedKey:
+        """POST /keys, sent once: a lost answer raises OutcomeUnknownError, never a second key."""
+        return self._model(CreatedKey, ep.CREATE_KEY, ep.CREATE_KEY.template, json=body)
+
+    def update_key(self, hash: str, body: Body) -> Key:
+        return self._data(Key, ep.UPDATE_KEY, {"hash": hash}, json=body)
+
+    def delete_key(self, hash: str) -> None:
+        self._call(ep.DELETE_KEY, {"hash": hash})
+
+    # --- guardrails ---------------------------------------------------------------------------
+
+    def list_guardrails(self) -> list[Guardrail]:
+        return self._counted(Guardrail, ep.LIST_GUARDRAILS, lambda row: row.id)
+
+    def get_guardrail(self, id: str) -> Guardrail:
+        return self._data(Guardrail, ep.GET_GUARDRAIL, {"id": id})
+
+    def create_guardrail(self, body: Body) -> Guardrail:
+        """POST /guardrails, sent once: a lost answer raises OutcomeUnknownError."""
+        return self._data(Guardrail, ep.CREATE_GUARDRAIL, json=body)
+
+    def update_guardrail(self, id: str, body: Body) -> Guardrail:
+        return self._data(Guardrail, ep.UPDATE_GUARDRAIL, {"id": id}, json=body)
+
+    def delete_guardrail(self, id: str) -> None:
+        self._call(ep.DELETE_GUARDRAIL, {"id": id})
+
+    # --- assignments --------------------------------------------------------------------------
+
+    def list_key_assignments(self) -> list[KeyAssignment]:
+        """Every key assignment in the org, in one listing."""
+        return self._counted(KeyAssignment, ep.LIST_KEY_ASSIGNMENTS, lambda row: row.id)
+
+    def list_member_assignments(self) -> list[MemberAssignment]:
+        return self._counted(MemberAssignment, ep.LIST_MEMBER_ASSIGNMENTS, lambda row: row.id)
+
+    def list_guardrail_key_assignments(self, id: str) -> list[KeyAssignment]:
+        return self._counted(KeyAssignment, ep.LIST_GUARDRAIL_KEY_ASSIGNMENTS, lambda row: row.id,
+                             {"id": id})
+
+    def list_guardrail_member_assignments(self, id: str) -> list[MemberAssignment]:
+        return self._counted(MemberAssignment, ep.LIST_GUARDRAIL_MEMBER_ASSIGNMENTS,
+                             lambda row: row.id, {"id": id})
+
+    def assign_keys(self, id: str, hashes: Iterable[str]) -> int:
+        """How many keys the API assigned: unknown hashes are skipped with a 200, so check it.
+
+        A key holds one guardrail: assigning it here moves it from any other.
+        """
+        return self._bulk(ep.ASSIGN_KEYS, id, {"key_hashes": list(hashes)}, "assigned_count")
+
+    def unassign_keys(self, id: str, hashes: Iterable[str]) -> int:
+        return self._bulk(ep.UNASSIGN_KEYS, id, {"key_hashes": list(hashes)}, "unassigned_count")
+
+    def assign_members(self, id: str, user_ids: Iterable[str]) -> int:
+        return self._bulk(ep.ASSIGN_MEMBERS, id, {"member_user_ids": list(user_ids)},
+                          "assigned_count")
+
+    def unassign_members(self, id: str, user_ids: Iterable[str]) -> int:
+        return self._bulk(ep.UNASSIGN_MEMBERS, id, {"member_user_ids": list(user_ids)},
+                          "unassigned_count")
+
+    # --- organization -------------------------------------------------------------------------
+
+    def list_members(self) -> list[Member]:
+        return self._counted(Member, ep.LIST_MEMBERS, lambda row: row.id)
+
+    def get_current_key(self, api_key: str | None = None) -> CurrentKey:
+        """The key making the call: the management key, unless `api_key` names another."""
+        return self._data(CurrentKey, ep.GET_CURRENT_KEY, api_key=api_key)
+
+    def get_credits(self) -> Credits:
+        return self._data(Credits, ep.GET_CREDITS)
+
+    def get_activity(self, **filters: str) -> list[dict[str, Any]]:
+        """Usage per day and model (filters: date, api_key_hash, user_id)."""
+        return self._data_of(ep.GET_ACTIVITY, params=filters)
+
+    def coinbase_charge(self) -> Any:
+        """Retired by the API: answers 410, raised as GoneError."""
+        return self._call(ep.COINBASE_CHARGE, json={})
+
+    # --- shared -------------------------------------------------------------------------------
+
+    def _counted(self, model: type[Model], endpoint: ep.Endpoint, identity: Callable[[Model], str],
+                 path_params: dict[str, str] | None = None) -> list[Model]:
+        path = endpoint.path(**(path_params or {}))
+        page_model = Page[model]
+
+        def fetch(offset: int) -> Page[Model]:
+            return self._model(page_model, endpoint, path, params={"offset": offset, "limit": PAGE_SIZE})
+
+        return counted_listing(fetch, identity, self._map_concurrently, path)
+
+    def _bulk(self, endpoint: ep.Endpoint, id: str, body: dict[str, list[str]], field: str) -> int:
+        if not any(body.values()):  # the API wants at least one id; none is no change at all
+            return 0
+        path = endpoint.path(id=id)
+        count = self._member(self._json(endpoint, path, json=body), field, endpoint, path)
+        if not isinstance(count, int):
+            raise UnexpectedResponseError(endpoint.method, path, None, f"{field} is not a number")
+        return count

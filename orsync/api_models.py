@@ -1,0 +1,226 @@
+"""The API's objects as pydantic models, field for field after the official OpenAPI document.
+
+Responses keep fields the server sends that are not declared here (`extra="allow"`): the live
+API is newer than the reference document, and a field we do not know yet must not break a run.
+Request models describe the bodies of writes for callers that build them; a body is sent as the
+caller's dict (absent = leave alone, None = clear), so build them with
+`model_dump(exclude_unset=True)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+Interval = Literal["daily", "weekly", "monthly"]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+class Key(ApiModel):
+    """An API key as GET/PATCH /keys return it; `hash` is its identity, `label` a masked form."""
+
+    hash: str
+    name: str
+    label: str
+    disabled: bool
+    limit: float | None
+    limit_remaining: float | None
+    limit_reset: str | None
+    include_byok_in_limit: bool
+    usage: float
+    usage_daily: float
+    usage_weekly: float
+    usage_monthly: float
+    byok_usage: float
+    byok_usage_daily: float
+    byok_usage_weekly: float
+    byok_usage_monthly: float
+    created_at: str
+    updated_at: str | None
+    expires_at: datetime | None = None
+    creator_user_id: str | None
+    # Required in the reference document, absent from servers older than workspaces.
+    workspace_id: str | None = None
+
+
+class CreatedKey(ApiModel):
+    """POST /keys: the new key and its secret, which the API returns this once only."""
+
+    data: Key
+    key: SecretStr
+
+
+class KeyCreate(ApiModel):
+    name: str = Field(min_length=1)
+    limit: float | None = None
+    limit_reset: Interval | None = None
+    include_byok_in_limit: bool | None = None
+    expires_at: datetime | None = None
+    creator_user_id: str | None = Field(default=None, min_length=1)
+    workspace_id: str | None = None
+
+
+class KeyUpdate(ApiModel):
+    """PATCH /keys/{hash} accepts only these; other changes need a new key."""
+
+    name: str | None = None
+    disabled: bool | None = None
+    limit: float | None = None
+    limit_reset: Interval | None = None
+    include_byok_in_limit: bool | None = None
+
+
+class CurrentKey(ApiModel):
+    """GET /key: the key making the call, and whether it is a management key."""
+
+    label: str
+    limit: float | None
+    usage: float
+    usage_daily: float
+    usage_weekly: float
+    usage_monthly: float
+    byok_usage: float
+    byok_usage_daily: float
+    byok_usage_weekly: float
+    byok_usage_monthly: float
+    is_free_tier: bool
+    is_management_key: bool
+    is_provisioning_key: bool
+    limit_remaining: float | None
+    limit_reset: str | None
+    include_byok_in_limit: bool
+    expires_at: datetime | None = None
+    creator_user_id: str | None
+    rate_limit: RateLimit | None = None  # deprecated by the API
+
+
+class RateLimit(ApiModel):
+    requests: int
+    interval: str
+    note: str
+
+
+class Credits(ApiModel):
+    total_credits: float
+    total_usage: float
+
+
+# --- guardrails -------------------------------------------------------------------------------
+
+class ContentFilter(ApiModel):
+    pattern: str
+    action: str
+    label: str | None = None
+
+
+class BuiltinContentFilter(ApiModel):
+    slug: str
+    action: str
+    label: str | None = None
+    scan_scope: str | None = None
+
+
+class GuardrailSettings(ApiModel):
+    """The settable fields, shared by the guardrail object and its create/update bodies."""
+
+    description: str | None = None
+    limit_usd: float | None = None
+    reset_interval: str | None = None
+    allowed_models: list[str] | None = None
+    allowed_providers: list[str] | None = None
+    ignored_models: list[str] | None = None
+    ignored_providers: list[str] | None = None
+    enforce_zdr: bool | None = None
+    enforce_zdr_anthropic: bool | None = None
+    enforce_zdr_google: bool | None = None
+    enforce_zdr_openai: bool | None = None
+    enforce_zdr_other: bool | None = None
+    enforce_zdr_xai: bool | None = None
+    enable_free_model_publication: bool | None = None
+    enable_free_model_training: bool | None = None
+    enable_paid_model_training: bool | None = None
+    content_filters: list[ContentFilter] | None = None
+    content_filter_builtins: list[BuiltinContentFilter] | None = None
+
+
+class Guardrail(GuardrailSettings):
+    """A guardrail; `id` (a UUID) is its identity. Lists are None or hold at least one item."""
+
+    id: str
+    name: str
+    include_byok_in_budgets: bool
+    created_at: str
+    updated_at: str | None = None
+    workspace_id: str | None = None
+
+
+class GuardrailCreate(GuardrailSettings):
+    name: str = Field(min_length=1, max_length=200)
+    include_byok_in_budgets: bool | None = None
+    workspace_id: str | None = None
+
+
+class GuardrailUpdate(GuardrailSettings):
+    """A PATCH replaces each list it names as a whole."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    include_byok_in_budgets: bool | None = None
+
+
+# --- assignments and members ------------------------------------------------------------------
+
+class KeyAssignment(ApiModel):
+    id: str
+    key_hash: str
+    key_name: str
+    key_label: str
+    guardrail_id: str
+    assigned_by: str | None
+    created_at: str
+
+
+class MemberAssignment(ApiModel):
+    id: str
+    user_id: str
+    organization_id: str
+    guardrail_id: str
+    assigned_by: str | None
+    created_at: str
+
+
+class Member(ApiModel):
+    """An organization member; `id` is the user id (user_...)."""
+
+    id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    role: str
+
+
+# --- envelopes --------------------------------------------------------------------------------
+
+Item = TypeVar("Item")
+
+
+class Envelope(ApiModel, Generic[Item]):
+    """`{"data": ...}`, the wrapper of most answers."""
+
+    data: Item
+
+
+class Page(ApiModel, Generic[Item]):
+    """One page of a listing; `total_count` is absent on GET /keys."""
+
+    data: list[Item]
+    total_count: int | None = None
+
+
+CurrentKey.model_rebuild()

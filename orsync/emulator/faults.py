@@ -1,0 +1,77 @@
+"""Injected failures: a seeded share of requests answered with the errors real APIs give.
+
+Writes may also be "dropped": the write is applied, then the connection closes without an
+answer, so that clients learn to find out whether a write they never heard back from took place.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+from orsync.emulator.router import EmulatorResponse, error_body
+
+# The message each status carries in the reference spec's examples.
+FAULT_MESSAGES = {
+    "429": "Rate limit exceeded",
+    "500": "Internal Server Error",
+    "502": "Provider returned error",
+    "503": "Service temporarily unavailable",
+    "524": "Request timed out. Please try again later.",
+    "529": "Provider returned error",
+}
+FAULT_KINDS = (*FAULT_MESSAGES, "drop")
+
+
+@dataclass
+class FaultSettings:
+    rate: float = 0.0
+    seed: int = 0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    retry_after: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"fault rate must be between 0 and 1, not {self.rate}")
+        unknown = [k for k in self.kinds if k not in FAULT_KINDS]
+        if unknown:
+            raise ValueError(f"unknown fault kind {unknown[0]!r}; known: {', '.join(FAULT_KINDS)}")
+        if self.retry_after < 0:
+            raise ValueError("retry_after must be >= 0")
+
+    def public(self) -> dict:
+        return {"rate": self.rate, "seed": self.seed, "kinds": list(self.kinds),
+                "retry_after": self.retry_after}
+
+
+@dataclass
+class FaultInjector:
+    """Decides, request by request, whether to fail; deterministic for a seed and call order."""
+
+    settings: FaultSettings = field(default_factory=FaultSettings)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.settings.seed)
+
+    def configure(self, settings: FaultSettings) -> None:
+        with self._lock:
+            self.settings = settings
+            self._rng = random.Random(settings.seed)
+
+    def pick(self, is_write: bool) -> str | None:
+        """The fault for this request, or None. Only writes can be dropped."""
+        with self._lock:
+            if self.settings.rate <= 0.0:
+                return None
+            hit = self._rng.random() < self.settings.rate
+            kinds = [k for k in self.settings.kinds if is_write or k != "drop"]
+            choice = self._rng.choice(kinds) if kinds else None
+        return choice if hit else None
+
+    def response(self, kind: str) -> EmulatorResponse:
+        """The error answer for a non-drop fault."""
+        status = int(kind)
+        headers = {"retry-after": f"{self.settings.retry_after:g}"} if status == 429 else {}
+        return EmulatorResponse.json(status, error_body(status, FAULT_MESSAGES[kind]), headers)

@@ -1,0 +1,291 @@
+"""Usage accounting: what each call costs whom, the limits that refuse a call, and the records
+GET /generation and GET /activity read.
+
+- A key's `limit` counts the spend of its `limit_reset` window (UTC day, week from Monday,
+  month; all time when null). Spent means 402, with the real API's message and metadata.
+- Guardrail budgets are per entity, as the real API documents: a guardrail assigned to a key
+  counts that key's spend; one assigned to a member counts the spend of every key that member
+  created. Both apply to a member's key, each checked on its own. Spent means 403.
+- Usage windows roll lazily: a key's daily, weekly and monthly figures are zeroed when a
+  window has turned since `last_used_at`, the time of its last charge.
+- Activity is kept as one row per UTC day, key, model and endpoint in `state.activity` (plain
+  JSON, persisted with the state), and reported aggregated per day, model and endpoint for the
+  last 30 completed UTC days, as the reference spec describes GET /activity.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from orsync.emulator.catalog import Endpoint, Model, endpoint_stats
+from orsync.emulator.inference import Usage
+from orsync.emulator.records import parse_iso
+from orsync.emulator.router import ApiFailure
+
+if TYPE_CHECKING:
+    from orsync.emulator.records import GuardrailRecord, KeyRecord
+    from orsync.emulator.state import EmulatorState
+
+WINDOW_SUFFIXES = {"daily": "_daily", "weekly": "_weekly", "monthly": "_monthly", None: ""}
+ACTIVITY_DAYS = 30
+KEYS_URL = "https://openrouter.ai/settings/keys"
+ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Served:
+    """Who answered a call and how, for its generation record."""
+
+    model: Model
+    endpoint: Endpoint
+    api_type: str            # "completions" | "embeddings" | "rerank"
+    streamed: bool
+    finish_reason: str | None
+    origin: str = ""
+    user_agent: str | None = None
+    external_user: str | None = None
+    session_id: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def window_start(interval: str | None, now: datetime) -> datetime | None:
+    """Start of the UTC window `now` falls in; None for all time."""
+    day = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "daily":
+        return day
+    if interval == "weekly":
+        return day - timedelta(days=day.weekday())
+    if interval == "monthly":
+        return day.replace(day=1)
+    return None
+
+
+def next_reset(interval: str | None, now: datetime) -> datetime | None:
+    start = window_start(interval, now)
+    if start is None:
+        return None
+    if interval == "monthly":
+        return (start + timedelta(days=32)).replace(day=1)
+    return start + timedelta(days=1 if interval == "daily" else 7)
+
+
+def roll_usage_windows(key: KeyRecord, now: datetime) -> None:
+    """Zero the windowed usage figures whose window has turned since the key's last charge."""
+    if key.last_used_at is None:
+        return  # never charged here: seeded figures are taken as current
+    last = parse_iso(key.last_used_at)
+    for interval in ("daily", "weekly", "monthly"):
+        if window_start(interval, last) < window_start(interval, now):
+            suffix = WINDOW_SUFFIXES[interval]
+            setattr(key, "usage" + suffix, 0.0)
+            setattr(key, "byok_usage" + suffix, 0.0)
+
+
+def roll_all_usage_windows(state: EmulatorState, now: datetime | None = None) -> None:
+    """Bring every key's windowed usage up to date (before a listing shows them)."""
+    moment = now or utc_now()
+    for key in state.keys.values():
+        roll_usage_windows(key, moment)
+
+
+def window_spend(key: KeyRecord, interval: str | None, include_byok: bool) -> float:
+    suffix = WINDOW_SUFFIXES[interval]
+    spent = getattr(key, "usage" + suffix)
+    return spent + (getattr(key, "byok_usage" + suffix) if include_byok else 0.0)
+
+
+def check_key_limit(key: KeyRecord, now: datetime) -> None:
+    """402 when the key's limit for its current window is spent (a limit of 0 refuses all)."""
+    if key.limit is None:
+        return
+    roll_usage_windows(key, now)
+    spent = window_spend(key, key.limit_reset, key.include_byok_in_limit)
+    if key.limit - spent > 0:
+        return
+    scope = key.limit_reset or "total"
+    raise ApiFailure(402, f"Key limit exceeded ({scope} limit). Manage it using {KEYS_URL}", {
+        "limit_source": "openrouter_key_limit", "limit_usd": key.limit, "spend_usd": spent,
+        "resets_at": _iso_or_none(next_reset(key.limit_reset, now)),
+        "remedy_hint": f"Raise the key's limit or wait for its {scope} reset at {KEYS_URL}.",
+    })
+
+
+def governing_guardrails(state: EmulatorState, key: KeyRecord) -> list[tuple[str, GuardrailRecord]]:
+    """The guardrails over a key, with their scope: its own, and its creator's as a member."""
+    found = []
+    own = state.guardrail_of_key(key.hash)
+    if own is not None:
+        found.append(("api-key", own))
+    member = state.guardrail_of_member(key.creator_user_id)
+    if member is not None:
+        found.append(("member", member))
+    return found
+
+
+def check_guardrail_budgets(state: EmulatorState, key: KeyRecord,
+                            governing: Iterable[tuple[str, GuardrailRecord]], now: datetime) -> None:
+    """403 when a governing guardrail's budget is spent for this key or its creator."""
+    for scope, guardrail in governing:
+        if guardrail.limit_usd is None:
+            continue
+        counted = [key] if scope == "api-key" else member_keys(state, key.creator_user_id)
+        for record in counted:
+            roll_usage_windows(record, now)
+        spent = sum(window_spend(k, guardrail.reset_interval, guardrail.include_byok_in_budgets)
+                    for k in counted)
+        if spent < guardrail.limit_usd:
+            continue
+        window = guardrail.reset_interval or "total"
+        raise ApiFailure(403, f"Budget limit exceeded: guardrail {guardrail.name!r} allows "
+                              f"${guardrail.limit_usd:g} ({window}) per {_entity(scope)}", {
+            "limit_source": "openrouter_guardrail_budget", "scope": scope,
+            "guardrail_id": guardrail.id, "limit_usd": guardrail.limit_usd, "spend_usd": spent,
+            "resets_at": _iso_or_none(next_reset(guardrail.reset_interval, now)),
+        })
+
+
+def member_keys(state: EmulatorState, user_id: str | None) -> list[KeyRecord]:
+    return [k for k in state.keys.values() if user_id and k.creator_user_id == user_id]
+
+
+def charge(state: EmulatorState, key: KeyRecord, usage: Usage, served: Served,
+           now: datetime) -> str:
+    """Book one successful call: key usage, org credits, activity, generation. Its id."""
+    roll_usage_windows(key, now)
+    state.record_usage(key, usage.cost)
+    key.last_used_at = _iso(now)
+    _add_activity(state, key, usage, served, now)
+    generation_id = new_generation_id(now)
+    state.generations[generation_id] = {
+        "key_hash": key.hash, "user_id": key.creator_user_id,
+        "data": _generation(generation_id, key, usage, served, now),
+    }
+    return generation_id
+
+
+def new_generation_id(now: datetime) -> str:
+    return f"gen-{int(now.timestamp())}-" + "".join(secrets.choice(ALPHANUMERIC) for _ in range(20))
+
+
+def generation(state: EmulatorState, generation_id: str) -> dict | None:
+    record = state.generations.get(generation_id)
+    return record["data"] if record else None
+
+
+def activity_report(state: EmulatorState, now: datetime, *, day: date | None = None,
+                    api_key_hash: str | None = None, user_id: str | None = None) -> list[dict]:
+    """GET /activity rows: per day, model and endpoint, newest day first."""
+    today = now.astimezone(timezone.utc).date()
+    first = today - timedelta(days=ACTIVITY_DAYS)
+    totals: dict[tuple, dict] = {}
+    for row in state.activity:
+        row_day = date.fromisoformat(row["date"])
+        if not first <= row_day < today or (day is not None and row_day != day):
+            continue
+        if (api_key_hash and row["key_hash"] != api_key_hash) or (user_id and row["user_id"] != user_id):
+            continue
+        group = (row["date"], row["model"], row["endpoint_id"])
+        total = totals.setdefault(group, {**_activity_identity(row), **dict.fromkeys(ACTIVITY_SUMS, 0)})
+        for name in ACTIVITY_SUMS:
+            total[name] += row[name]
+    return sorted(totals.values(), key=lambda r: (r["date"], r["model"], r["provider_name"]),
+                  reverse=True)
+
+
+def activity_window(now: datetime) -> tuple[date, date]:
+    """The first and last day GET /activity covers: the last 30 completed UTC days."""
+    today = now.astimezone(timezone.utc).date()
+    return today - timedelta(days=ACTIVITY_DAYS), today - timedelta(days=1)
+
+
+ACTIVITY_SUMS = ("usage", "byok_usage_inference", "requests", "prompt_tokens",
+                 "completion_tokens", "reasoning_tokens")
+
+
+def _activity_identity(row: dict) -> dict:
+    return {name: row[name] for name in ("date", "model", "model_permaslug", "endpoint_id",
+                                         "provider_name")}
+
+
+def _add_activity(state: EmulatorState, key: KeyRecord, usage: Usage, served: Served,
+                  now: datetime) -> None:
+    today = now.astimezone(timezone.utc).date().isoformat()
+    row = _todays_row(state.activity, today, key.hash, served.model.id, served.endpoint.id)
+    if row is None:
+        row = {"date": today, "key_hash": key.hash, "user_id": key.creator_user_id,
+               "model": served.model.id, "model_permaslug": served.model.canonical_slug,
+               "endpoint_id": served.endpoint.id, "provider_name": served.endpoint.provider.name,
+               **dict.fromkeys(ACTIVITY_SUMS, 0)}
+        state.activity.append(row)
+    row["usage"] = round(row["usage"] + usage.cost, 12)
+    row["requests"] += 1
+    row["prompt_tokens"] += usage.prompt_tokens
+    row["completion_tokens"] += usage.completion_tokens
+
+
+def _todays_row(rows: list[dict], today: str, key_hash: str, model: str, endpoint_id: str) -> dict | None:
+    """Today's row for this key, model and endpoint; rows are appended in date order."""
+    for row in reversed(rows):
+        if row["date"] != today:
+            return None
+        if (row["key_hash"], row["model"], row["endpoint_id"]) == (key_hash, model, endpoint_id):
+            return row
+    return None
+
+
+def _generation(generation_id: str, key: KeyRecord, usage: Usage, served: Served,
+                now: datetime) -> dict[str, Any]:
+    """The data object of GET /generation, every field the reference spec requires."""
+    stats = endpoint_stats(served.endpoint.id)
+    latency_ms = round(stats["latency"]["p50"] * 1000, 1)
+    upstream_id = "upstream-" + secrets.token_hex(12)
+    return {
+        "id": generation_id, "upstream_id": upstream_id, "total_cost": usage.cost,
+        "cache_discount": None, "upstream_inference_cost": None,
+        "created_at": now.astimezone(timezone.utc).isoformat(), "model": served.model.id,
+        "app_id": None, "streamed": served.streamed, "cancelled": False,
+        "provider_name": served.endpoint.provider.name, "latency": latency_ms,
+        "moderation_latency": None, "generation_time": latency_ms,
+        "finish_reason": served.finish_reason, "native_finish_reason": served.finish_reason,
+        "service_tier": None,
+        "tokens_prompt": usage.prompt_tokens, "tokens_completion": usage.completion_tokens,
+        "native_tokens_prompt": usage.prompt_tokens,
+        "native_tokens_completion": usage.completion_tokens,
+        "native_tokens_completion_images": 0, "native_tokens_reasoning": 0,
+        "native_tokens_cached": 0, "num_media_prompt": 0, "num_input_audio_prompt": 0,
+        "num_media_completion": 0, "num_search_results": 0, "num_fetches": 0,
+        "web_search_engine": None, "origin": served.origin, "usage": usage.cost,
+        "is_byok": False, "external_user": served.external_user, "api_type": served.api_type,
+        "preset_id": None, "router": None,
+        "provider_responses": [{
+            "id": upstream_id, "endpoint_id": served.endpoint.id,
+            "model_permaslug": served.model.canonical_slug,
+            "provider_name": served.endpoint.provider.name, "status": 200,
+            "latency": latency_ms, "is_byok": False,
+        }],
+        "user_agent": served.user_agent, "http_referer": served.origin or None,
+        "request_id": f"req-{int(now.timestamp())}-" + secrets.token_hex(10),
+        "session_id": served.session_id, "response_cache_source_id": None,
+        "data_region": "global", "workspace_id": key.workspace_id,
+    }
+
+
+def _entity(scope: str) -> str:
+    return "key" if scope == "api-key" else "member"
+
+
+def _iso(moment: datetime) -> str:
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return _iso(moment) if moment else None

@@ -1,0 +1,218 @@
+"""The emulator's stored objects, each able to render itself as the real API's JSON object.
+
+Every field a real response carries is present, as null where the emulator has no value:
+generated clients validate responses strictly and reject objects that lack a field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+
+SECRET_PREFIX = "sk-or-v1-"
+
+
+def now_iso() -> str:
+    """A UTC timestamp in the API's form, with milliseconds so that creation order shows."""
+    moment = datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO-8601 timestamp (with `Z` or an offset) as an aware datetime."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def new_secret() -> str:
+    """A secret of the real shape, generated at run time (never written into source)."""
+    return SECRET_PREFIX + secrets.token_hex(32)
+
+
+def hash_of(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def label_of(secret: str) -> str:
+    """The masked form the API shows, e.g. `sk-or-v1-abc...123`."""
+    body = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else secret
+    return f"{SECRET_PREFIX}{body[:3]}...{body[-3:]}"
+
+
+@dataclass
+class KeyRecord:
+    """An API key (or a management key, which listings never show)."""
+
+    hash: str
+    name: str
+    label: str
+    secret: str
+    created_at: str
+    workspace_id: str
+    disabled: bool = False
+    limit: float | None = None
+    limit_reset: str | None = None
+    include_byok_in_limit: bool = False
+    usage: float = 0.0
+    usage_daily: float = 0.0
+    usage_weekly: float = 0.0
+    usage_monthly: float = 0.0
+    byok_usage: float = 0.0
+    byok_usage_daily: float = 0.0
+    byok_usage_weekly: float = 0.0
+    byok_usage_monthly: float = 0.0
+    updated_at: str | None = None
+    expires_at: str | None = None
+    creator_user_id: str | None = None
+    external_user: str | None = None
+    last_used_at: str | None = None
+    is_management: bool = False
+    # The guardrail this key holds; kept equal to its row in EmulatorState.key_assignments.
+    guardrail_id: str | None = None
+
+    @property
+    def limit_remaining(self) -> float | None:
+        if self.limit is None:
+            return None
+        spent = self.usage + (self.byok_usage if self.include_byok_in_limit else 0.0)
+        return max(self.limit - spent, 0.0)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        if self.expires_at is None:
+            return False
+        return parse_iso(self.expires_at) <= (now or datetime.now(timezone.utc))
+
+    def public(self) -> dict:
+        """The Key object of GET /keys, GET/PATCH /keys/{hash} and POST /keys."""
+        out = {name: getattr(self, name) for name in KEY_PUBLIC_FIELDS}
+        out["limit_remaining"] = self.limit_remaining
+        return out
+
+    def current_key(self) -> dict:
+        """The object of GET /key, which describes the calling key."""
+        out = {name: getattr(self, name) for name in CURRENT_KEY_FIELDS}
+        out.update(limit_remaining=self.limit_remaining, is_free_tier=False,
+                   is_management_key=self.is_management, is_provisioning_key=self.is_management,
+                   rate_limit={"requests": -1, "interval": "10s",
+                               "note": "This field is deprecated and safe to ignore."})
+        return out
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+KEY_PUBLIC_FIELDS = (
+    "hash", "name", "label", "disabled", "limit", "limit_reset", "include_byok_in_limit",
+    "usage", "usage_daily", "usage_weekly", "usage_monthly", "byok_usage", "byok_usage_daily",
+    "byok_usage_weekly", "byok_usage_monthly", "created_at", "updated_at", "expires_at",
+    "creator_user_id", "workspace_id", "external_user", "last_used_at",
+)
+CURRENT_KEY_FIELDS = (
+    "label", "limit", "usage", "usage_daily", "usage_weekly", "usage_monthly", "byok_usage",
+    "byok_usage_daily", "byok_usage_weekly", "byok_usage_monthly", "limit_reset",
+    "include_byok_in_limit", "expires_at", "creator_user_id",
+)
+
+
+@dataclass
+class GuardrailRecord:
+    """A guardrail with every field of the real object, newer ones null until set."""
+
+    id: str
+    name: str
+    created_at: str
+    workspace_id: str | None
+    description: str | None = None
+    limit_usd: float | None = None
+    reset_interval: str | None = None
+    allowed_models: list[str] | None = None
+    allowed_providers: list[str] | None = None
+    ignored_models: list[str] | None = None
+    ignored_providers: list[str] | None = None
+    allowed_data_regions: list[str] | None = None
+    enforce_zdr: bool | None = None
+    enforce_zdr_anthropic: bool | None = None
+    enforce_zdr_google: bool | None = None
+    enforce_zdr_openai: bool | None = None
+    enforce_zdr_other: bool | None = None
+    enforce_zdr_xai: bool | None = None
+    enable_free_model_publication: bool | None = None
+    enable_free_model_training: bool | None = None
+    enable_paid_model_training: bool | None = None
+    content_filters: list[dict] | None = None
+    content_filter_builtins: list[dict] | None = None
+    include_byok_in_budgets: bool = False
+    updated_at: str | None = None
+
+    def public(self) -> dict:
+        return self.to_dict()
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# Fields a create or update request may set (everything but identity and timestamps).
+GUARDRAIL_SETTABLE = tuple(f.name for f in fields(GuardrailRecord)
+                           if f.name not in {"id", "created_at", "updated_at", "workspace_id"})
+
+
+@dataclass
+class MemberRecord:
+    id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str = "org:member"
+
+    def public(self) -> dict:
+        return self.to_dict()
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class KeyAssignment:
+    """A key's place under a guardrail; name and label are read from the key when listed."""
+
+    id: str
+    key_hash: str
+    guardrail_id: str
+    assigned_by: str | None
+    created_at: str
+
+    def public(self, key: KeyRecord) -> dict:
+        return {"id": self.id, "key_hash": self.key_hash, "key_name": key.name,
+                "key_label": key.label, "guardrail_id": self.guardrail_id,
+                "assigned_by": self.assigned_by, "created_at": self.created_at}
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class MemberAssignment:
+    id: str
+    user_id: str
+    guardrail_id: str
+    assigned_by: str | None
+    created_at: str
+
+    def public(self, organization_id: str) -> dict:
+        return {"id": self.id, "user_id": self.user_id, "organization_id": organization_id,
+                "guardrail_id": self.guardrail_id, "assigned_by": self.assigned_by,
+                "created_at": self.created_at}
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Credits:
+    total_credits: float = 0.0
+    total_usage: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"total_credits": self.total_credits, "total_usage": self.total_usage}

@@ -1,0 +1,87 @@
+"""Guardrail assignments: per-guardrail and org-wide listings, assign and unassign.
+
+A key holds at most one guardrail (assigning it elsewhere moves it); a member holds at most one
+direct guardrail. Unknown hashes and user ids are skipped with 200 and are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from orsync.emulator.router import Call, route
+from orsync.emulator.routes_guardrails import existing_guardrail
+from orsync.emulator.state import EmulatorState
+from orsync.emulator.validation import Field, page, validate_body
+
+ROUTES: list = []
+
+_IDS = Field("array", min_length=1, items=Field("string", min_length=1))
+
+
+def _key_rows(call: Call, guardrail_id: str | None) -> dict:
+    state = call.state
+    rows = [a for a in state.key_assignments.values()
+            if guardrail_id is None or a.guardrail_id == guardrail_id]
+    return page(rows, call.query, lambda a: a.public(state.keys[a.key_hash]))
+
+
+def _member_rows(call: Call, guardrail_id: str | None) -> dict:
+    state = call.state
+    rows = [a for a in state.member_assignments.values()
+            if guardrail_id is None or a.guardrail_id == guardrail_id]
+    return page(rows, call.query, lambda a: a.public(state.organization_id))
+
+
+@route("GET", "/guardrails/assignments/keys", auth="management")
+def list_all_key_assignments(call: Call) -> dict:
+    return _key_rows(call, None)
+
+
+@route("GET", "/guardrails/assignments/members", auth="management")
+def list_all_member_assignments(call: Call) -> dict:
+    return _member_rows(call, None)
+
+
+@route("GET", "/guardrails/{id}/assignments/keys", auth="management")
+def list_key_assignments(call: Call) -> dict:
+    return _key_rows(call, existing_guardrail(call).id)
+
+
+@route("GET", "/guardrails/{id}/assignments/members", auth="management")
+def list_member_assignments(call: Call) -> dict:
+    return _member_rows(call, existing_guardrail(call).id)
+
+
+def _bulk(call: Call, field: str, change: Callable[[EmulatorState, str, str], bool]) -> int:
+    """Apply `change(state, guardrail_id, item)` to each distinct item; how many took effect."""
+    guardrail_id = existing_guardrail(call).id
+    items = validate_body(call.body, {field: _IDS}, required=(field,))[field]
+    return sum(change(call.state, guardrail_id, item) for item in dict.fromkeys(items))
+
+
+def _assigned_by(call: Call) -> str | None:
+    return call.caller.creator_user_id if call.caller else None
+
+
+@route("POST", "/guardrails/{id}/assignments/keys", auth="management")
+def assign_keys(call: Call) -> dict:
+    by = _assigned_by(call)
+    return {"assigned_count": _bulk(call, "key_hashes",
+                                    lambda s, g, item: s.assign_key(g, item, by))}
+
+
+@route("POST", "/guardrails/{id}/assignments/keys/remove", auth="management")
+def unassign_keys(call: Call) -> dict:
+    return {"unassigned_count": _bulk(call, "key_hashes", EmulatorState.unassign_key)}
+
+
+@route("POST", "/guardrails/{id}/assignments/members", auth="management")
+def assign_members(call: Call) -> dict:
+    by = _assigned_by(call)
+    return {"assigned_count": _bulk(call, "member_user_ids",
+                                    lambda s, g, item: s.assign_member(g, item, by))}
+
+
+@route("POST", "/guardrails/{id}/assignments/members/remove", auth="management")
+def unassign_members(call: Call) -> dict:
+    return {"unassigned_count": _bulk(call, "member_user_ids", EmulatorState.unassign_member)}

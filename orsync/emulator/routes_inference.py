@@ -1,0 +1,306 @@
+"""Inference: POST /chat/completions, /responses, /messages, /embeddings and /rerank.
+
+Every call goes through the same gate, in the order the real API applies its checks: the key
+must be enabled and unexpired (401), the body well-formed (400), the key's limit unspent (402),
+the model known (400), the governing guardrails must allow the model and some provider (403
+"Request blocked ..."), their budgets unspent (403), and the caller's provider preferences
+must leave an endpoint (404). A call that passes is answered deterministically, charged to
+the key and the org, and recorded for GET /generation and GET /activity.
+
+/messages speaks Anthropic's format, errors included, so it authenticates the caller itself
+(`auth="none"`) rather than letting the router answer in OpenRouter's error format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orsync.emulator import inference, payloads
+from orsync.emulator.ledger import (
+    Served, charge, check_guardrail_budgets, check_key_limit, governing_guardrails, utc_now,
+)
+from orsync.emulator.payloads import Answer
+from orsync.emulator.records import KeyRecord
+from orsync.emulator.routes_catalog import catalog
+from orsync.emulator.router import ApiFailure, Call, EmulatorResponse, json_type_name, route
+from orsync.emulator.routing import (
+    Choice, GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose, requested_models,
+)
+from orsync.emulator.validation import fail
+
+ROUTES: list = []
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A call that passed every check: who pays and what answers."""
+
+    key: KeyRecord
+    choice: Choice
+    now: datetime
+
+
+@route("POST", "/chat/completions", auth="inference")
+def chat_completions(call: Call) -> EmulatorResponse:
+    body, admitted = admit(call, "text", _chat_body)
+    completion = inference.complete(
+        inference.request_digest(body, admitted.choice.model.id),
+        inference.chat_prompt_texts(body["messages"]), admitted.choice.endpoint,
+        _max_tokens(body, "max_completion_tokens", "max_tokens"))
+    answer = book(call, admitted, completion, "completions", body)
+    if body.get("stream"):
+        return sse(payloads.chat_stream(answer), answer.id)
+    return json_answer(payloads.chat_completion(answer), answer.id)
+
+
+@route("POST", "/responses", auth="inference")
+def responses(call: Call) -> EmulatorResponse:
+    body, admitted = admit(call, "text", _responses_body)
+    completion = inference.complete(
+        inference.request_digest(body, admitted.choice.model.id),
+        inference.responses_prompt_texts(body), admitted.choice.endpoint,
+        _max_tokens(body, "max_output_tokens"))
+    answer = book(call, admitted, completion, "completions", body)
+    if body.get("stream"):
+        return sse(payloads.response_stream(answer, body), answer.id)
+    return json_answer(payloads.response_object(answer, body), answer.id)
+
+
+@route("POST", "/messages", auth="none")
+def messages(call: Call) -> EmulatorResponse:
+    try:
+        call.caller = anthropic_caller(call)
+        body, admitted = admit(call, "text", _messages_body)
+        completion = inference.complete(
+            inference.request_digest(body, admitted.choice.model.id),
+            inference.messages_prompt_texts(body), admitted.choice.endpoint,
+            _max_tokens(body, "max_tokens"))
+    except ApiFailure as failure:
+        return EmulatorResponse.json(failure.status, payloads.anthropic_error(failure.status, failure.message))
+    answer = book(call, admitted, completion, "completions", body)
+    if body.get("stream"):
+        return sse(payloads.message_stream(answer), answer.id)
+    return json_answer(payloads.message_object(answer), answer.id)
+
+
+@route("POST", "/embeddings", auth="inference")
+def embeddings(call: Call) -> EmulatorResponse:
+    body, admitted = admit(call, "embeddings", _embeddings_body)
+    model, endpoint = admitted.choice.model, admitted.choice.endpoint
+    texts = inference.embedding_inputs(body["input"]) or []
+    size = body.get("dimensions") or model.embedding_dimensions or 1536
+    vectors = [inference.embedding_vector(model.id, text, size) for text in texts]
+    tokens = sum(inference.count_tokens(text) for text in texts)
+    usage = inference.priced(endpoint, tokens, 0)
+    answer = book(call, admitted, inference.Completion("", "stop", usage), "embeddings", body)
+    encode: Callable[[list[float]], Any] = (
+        inference.base64_vector if body.get("encoding_format") == "base64" else list)
+    return json_answer({
+        "id": answer.id, "object": "list", "model": model.id, "provider": endpoint.provider.name,
+        "data": [{"object": "embedding", "index": n, "embedding": encode(v)}
+                 for n, v in enumerate(vectors)],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens, "cost": usage.cost,
+                  "is_byok": False, "cost_details": _cost_details(usage)},
+    }, answer.id)
+
+
+@route("POST", "/rerank", auth="inference")
+def rerank(call: Call) -> EmulatorResponse:
+    body, admitted = admit(call, "rerank", _rerank_body)
+    model, endpoint = admitted.choice.model, admitted.choice.endpoint
+    documents = _rerank_documents(body)
+    scores = inference.rerank_scores(model.id, body["query"], documents)
+    ranked = sorted(range(len(documents)), key=lambda n: (-scores[n], n))[:body.get("top_n")]
+    tokens = inference.count_tokens(body["query"]) + sum(map(inference.count_tokens, documents))
+    units = inference.search_units(len(documents))
+    usage = inference.priced(endpoint, tokens, 0, search_units=units)
+    answer = book(call, admitted, inference.Completion("", "stop", usage), "rerank", body)
+    return json_answer({
+        "id": answer.id, "model": model.id, "provider": endpoint.provider.name,
+        "results": [{"index": n, "relevance_score": scores[n], "document": {"text": documents[n]}}
+                    for n in ranked],
+        "usage": {"total_tokens": tokens, "search_units": units, "cost": usage.cost},
+    }, answer.id)
+
+
+# --- the gate ------------------------------------------------------------------------------
+
+def admit(call: Call, output: str, read_body: Callable[[Call], dict]) -> tuple[dict, Admitted]:
+    """The checked body and who pays for what answers; ApiFailure with the real status when a
+    check fails. `output` is what the model must produce (text, embeddings, rerank)."""
+    now = utc_now()
+    key = usable_key(call.caller, now)
+    body = read_body(call)
+    check_key_limit(key, now)
+    governing = governing_guardrails(call.state, key)
+    try:
+        choice = choose(catalog(call), requested_models(body), body.get("provider"),
+                        Policy.of(g for _, g in governing), output)
+    except UnknownModel as exc:
+        raise ApiFailure(400, str(exc)) from None
+    except GuardrailBlock as exc:
+        raise ApiFailure(403, str(exc), {"guardrail_ids": exc.guardrail_ids}) from None
+    except NoEndpoint as exc:
+        raise ApiFailure(404, str(exc)) from None
+    check_guardrail_budgets(call.state, key, governing, now)
+    return body, Admitted(key, choice, now)
+
+
+def usable_key(key: KeyRecord | None, now: datetime) -> KeyRecord:
+    """The caller, unless disabled or expired: the real API answers 401 for both."""
+    if key is None:
+        raise ApiFailure(401, "User not found.")
+    if key.disabled:
+        raise ApiFailure(401, "API key is disabled")
+    if key.is_expired(now):
+        raise ApiFailure(401, "API key has expired")
+    return key
+
+
+def anthropic_caller(call: Call) -> KeyRecord:
+    """/messages authenticates like the router, reading `x-api-key` too (Anthropic's SDKs)."""
+    scheme, _, token = call.headers.get("authorization", "").strip().partition(" ")
+    secret = token.strip() if scheme.lower() == "bearer" else call.headers.get("x-api-key", "").strip()
+    if not secret:
+        raise ApiFailure(401, "Missing Authentication header")
+    key = call.state.find_key_by_secret(secret)
+    if key is None:
+        raise ApiFailure(401, "User not found.")
+    if key.is_management:
+        raise ApiFailure(403, "Management keys cannot be used for inference; use an API key")
+    return key
+
+
+def book(call: Call, admitted: Admitted, completion: inference.Completion, api_type: str,
+         body: dict) -> Answer:
+    """Charge the call and give it its generation id."""
+    choice = admitted.choice
+    served = Served(model=choice.model, endpoint=choice.endpoint, api_type=api_type,
+                    streamed=bool(body.get("stream")) and api_type == "completions",
+                    finish_reason=completion.finish_reason if api_type == "completions" else None,
+                    origin=call.headers.get("http-referer", ""),
+                    user_agent=call.headers.get("user-agent"),
+                    external_user=body.get("user") if isinstance(body.get("user"), str) else None,
+                    session_id=body.get("session_id") if isinstance(body.get("session_id"), str) else None)
+    generation_id = charge(call.state, admitted.key, completion.usage, served, admitted.now)
+    return Answer(generation_id, int(admitted.now.timestamp()), choice.model.id,
+                  choice.endpoint.provider.name, completion)
+
+
+def json_answer(payload: dict, generation_id: str) -> EmulatorResponse:
+    return EmulatorResponse.json(200, payload, {"x-generation-id": generation_id})
+
+
+def sse(chunks: list[bytes], generation_id: str) -> EmulatorResponse:
+    response = EmulatorResponse.stream(chunks)
+    response.headers["x-generation-id"] = generation_id
+    return response
+
+
+# --- request checks ------------------------------------------------------------------------
+
+def _chat_body(call: Call) -> dict:
+    return _text_body(call)
+
+
+def _messages_body(call: Call) -> dict:
+    return _text_body(call, model_required=True)
+
+
+def _text_body(call: Call, *, model_required: bool = False) -> dict:
+    body = call.json_body()
+    _check_type(body, "model", ("string",), required=model_required)
+    _check_type(body, "messages", ("array",), required=True)
+    if not body["messages"]:
+        raise fail(["messages"], "Too small: expected array to have >=1 items", "too_small")
+    for n, message in enumerate(body["messages"]):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise fail(["messages", n, "role"], "Invalid input: expected string, received undefined")
+    _check_common(body)
+    return body
+
+
+def _responses_body(call: Call) -> dict:
+    body = call.json_body()
+    _check_type(body, "input", ("string", "array"))
+    _check_common(body)
+    return body
+
+
+def _embeddings_body(call: Call) -> dict:
+    body = call.json_body()
+    _check_type(body, "model", ("string",), required=True)
+    if inference.embedding_inputs(body.get("input")) is None:
+        raise fail(["input"], "Invalid input: expected string, array of strings, array of numbers "
+                              "or array of token arrays")
+    _check_choice(body, "encoding_format", ("float", "base64"))
+    _check_positive_integer(body, "dimensions")
+    return body
+
+
+def _rerank_body(call: Call) -> dict:
+    body = call.json_body()
+    _check_type(body, "model", ("string",), required=True)
+    _check_type(body, "query", ("string",), required=True)
+    _rerank_documents(body)
+    _check_positive_integer(body, "top_n")
+    return body
+
+
+def _check_common(body: dict) -> None:
+    _check_type(body, "models", ("array",))
+    _check_type(body, "stream", ("boolean",))
+    _check_type(body, "provider", ("object",))
+    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
+        _check_positive_integer(body, name)
+
+
+def _check_type(body: dict, name: str, kinds: tuple[str, ...], *, required: bool = False) -> None:
+    if name not in body:
+        if required:
+            raise fail([name], f"Invalid input: expected {kinds[0]}, received undefined")
+        return
+    actual = json_type_name(body[name])
+    if actual not in kinds and not (body[name] is None and not required):
+        raise fail([name], f"Invalid input: expected {kinds[0]}, received {actual}")
+
+
+def _check_choice(body: dict, name: str, choices: tuple[str, ...]) -> None:
+    if name in body and body[name] not in choices:
+        options = "|".join(f'"{c}"' for c in choices)
+        raise fail([name], f"Invalid option: expected one of {options}", "invalid_value")
+
+
+def _check_positive_integer(body: dict, name: str) -> None:
+    value = body.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail([name], f"Invalid input: expected int, received {json_type_name(value)}")
+    if value < 1:
+        raise fail([name], "Too small: expected number to be >=1", "too_small")
+
+
+def _rerank_documents(body: dict) -> list[str]:
+    _check_type(body, "documents", ("array",), required=True)
+    documents = []
+    for n, item in enumerate(body["documents"]):
+        text = item.get("text") if isinstance(item, dict) else item
+        if not isinstance(text, str):
+            raise fail(["documents", n], "Invalid input: expected string or {text}")
+        documents.append(text)
+    if not documents:
+        raise fail(["documents"], "Too small: expected array to have >=1 items", "too_small")
+    return documents
+
+
+def _max_tokens(body: dict, *names: str) -> int | None:
+    return next((body[n] for n in names if body.get(n) is not None), None)
+
+
+def _cost_details(usage: inference.Usage) -> dict:
+    return {"upstream_inference_cost": None, "upstream_inference_prompt_cost": usage.prompt_cost,
+            "upstream_inference_completions_cost": usage.completion_cost}

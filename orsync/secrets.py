@@ -1,0 +1,272 @@
+"""Where the secrets of new keys go: a file (JSON or dotenv) or a command's stdin.
+
+The API shows a new key's secret once, in the answer to POST /keys. Apply hands each secret to
+a sink the moment its key exists, so a crash later in the run never loses it. Secrets leave the
+process only through the sink, and, under GitHub Actions, as an `::add-mask::` line on stdout
+(the runner then hides the value in every later log line). See docs/adr/0003.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterator, Protocol
+
+from pydantic import SecretStr
+
+from orsync.errors import SecretSinkError
+
+COMMAND_TIMEOUT_SECONDS = 120
+_DOTENV_MARKER = re.compile(r"^# orsync key (?P<meta>\{.*\})$")
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    name: str
+    hash: str
+    secret: SecretStr
+
+
+class SecretSink(Protocol):
+    description: str
+
+    def check(self, names: list[str]) -> None:
+        """Raise SecretSinkError, before any write to the org, if storing would fail."""
+
+    def store(self, name: str, key_hash: str, secret: SecretStr) -> None:
+        """Persist one secret durably before returning; raise SecretSinkError on failure."""
+
+
+def open_sink(secrets_out: str | None, secrets_command: str | None) -> SecretSink | None:
+    """The sink the options name, or None when they name none."""
+    if secrets_out and secrets_command:
+        raise SecretSinkError("give --secrets-out or --secrets-command, not both")
+    if secrets_out:
+        return FileSink(Path(secrets_out))
+    if secrets_command:
+        return CommandSink(secrets_command)
+    return None
+
+
+def mask_for_github_actions(secret: SecretStr, stream: IO[str]) -> None:
+    """Under GitHub Actions, ask the runner to hide the value in every later log line.
+
+    The only place a secret is ever printed: the runner consumes the line and shows it masked.
+    """
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        stream.write(f"::add-mask::{secret.get_secret_value()}\n")
+        stream.flush()
+
+
+# --- files ------------------------------------------------------------------------------------
+
+class FileSink:
+    """A JSON object (or, for a `.env` name, dotenv lines) keyed by key name, mode 0600.
+
+    Each store locks a sidecar `.lock` file, reads what is there, merges, writes a temporary file
+    in the same directory and renames it over the old one: readers see the old file or the new
+    one, never half of one, and two orsync runs never lose each other's secrets.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = str(path)
+        self.dotenv = path.name == ".env" or path.suffix == ".env"
+        self._lock = threading.Lock()
+
+    def check(self, names: list[str]) -> None:
+        if self.path.is_dir():
+            raise SecretSinkError(f"{self.path}: is a directory, not a secrets file")
+        directory = self.path.parent
+        if not directory.is_dir():
+            raise SecretSinkError(f"{self.path}: directory {directory} does not exist")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise SecretSinkError(f"{self.path}: directory {directory} is not writable")
+        entries = self._read()
+        if self.dotenv:
+            _check_dotenv_names(names, entries)
+
+    def store(self, name: str, key_hash: str, secret: SecretStr) -> None:
+        try:
+            with self._lock, _file_lock(self._lock_path()):
+                entries = self._read()
+                entries[name] = StoredSecret(name, key_hash, secret)
+                self._write(entries)
+        except OSError as exc:
+            raise SecretSinkError(f"{self.path}: cannot write the secret of key {name!r}: "
+                                  f"{exc.strerror or exc}") from None
+
+    def read(self) -> dict[str, StoredSecret]:
+        """Every stored secret by key name (for `run`, and for tests)."""
+        return self._read()
+
+    def _lock_path(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    def _read(self) -> dict[str, StoredSecret]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise SecretSinkError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        parse = parse_dotenv if self.dotenv else parse_json
+        try:
+            return parse(text)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SecretSinkError(f"{self.path}: not an orsync secrets file ({exc}); "
+                                  "refusing to overwrite it") from None
+
+    def _write(self, entries: dict[str, StoredSecret]) -> None:
+        text = render_dotenv(entries) if self.dotenv else render_json(entries)
+        # mkstemp creates the file with mode 0600: the secret is never readable by others,
+        # not even for the moment before a chmod.
+        handle, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp_name, self.path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        _fsync_directory(self.path.parent)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (a crash right after must not bring the old file back)."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is still atomic
+    finally:
+        os.close(descriptor)
+
+
+def parse_json(text: str) -> dict[str, StoredSecret]:
+    data = json.loads(text) if text.strip() else {}
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object keyed by key name")
+    return {name: StoredSecret(name, str(entry["hash"]), SecretStr(str(entry["key"])))
+            for name, entry in data.items()}
+
+
+def render_json(entries: dict[str, StoredSecret]) -> str:
+    data = {name: {"hash": entry.hash, "key": entry.secret.get_secret_value()}
+            for name, entry in sorted(entries.items())}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def dotenv_variable(name: str) -> str:
+    """`ci-smoke` -> `OPENROUTER_KEY_CI_SMOKE`."""
+    return "OPENROUTER_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def parse_dotenv(text: str) -> dict[str, StoredSecret]:
+    """Entries written by render_dotenv: a marker comment with name and hash, then VAR=secret."""
+    entries: dict[str, StoredSecret] = {}
+    meta = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        marker = _DOTENV_MARKER.match(line)
+        if marker:
+            meta = json.loads(marker.group("meta"))
+        elif meta is not None and "=" in line:
+            variable, _, value = line.partition("=")
+            if variable != dotenv_variable(meta["name"]):
+                raise ValueError(f"line {number}: expected {dotenv_variable(meta['name'])}=...")
+            entries[meta["name"]] = StoredSecret(meta["name"], meta["hash"], SecretStr(value))
+            meta = None
+        elif line.strip() and not line.startswith("#"):
+            raise ValueError(f"line {number}: not written by orsync")
+    return entries
+
+
+def render_dotenv(entries: dict[str, StoredSecret]) -> str:
+    lines = []
+    for name, entry in sorted(entries.items()):
+        lines.append("# orsync key " + json.dumps({"name": name, "hash": entry.hash}))
+        lines.append(f"{dotenv_variable(name)}={entry.secret.get_secret_value()}")
+    return "\n".join(lines) + "\n"
+
+
+def _check_dotenv_names(names: list[str], entries: dict[str, StoredSecret]) -> None:
+    """Two key names that map to one variable (`a-b`, `a_b`) would overwrite each other."""
+    seen: dict[str, str] = {dotenv_variable(name): name for name in entries}
+    for name in names:
+        other = seen.setdefault(dotenv_variable(name), name)
+        if other != name:
+            raise SecretSinkError(f"keys {other!r} and {name!r} would share the variable "
+                                  f"{dotenv_variable(name)}; use a JSON secrets file")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+class CommandSink:
+    """Runs a command once per secret with `{"name", "hash", "key"}` as JSON on its stdin.
+
+    No shell is involved (write `sh -c '...'` for a pipeline). ORSYNC_KEY_NAME and
+    ORSYNC_KEY_HASH are set in its environment; the secret is only ever on stdin, never in
+    arguments or the environment, which other users can read from the process table.
+    """
+
+    def __init__(self, command: str) -> None:
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as exc:
+            raise SecretSinkError(f"--secrets-command: {exc}") from None
+        if not self.argv:
+            raise SecretSinkError("--secrets-command is empty")
+        self.description = f"the command {self.argv[0]}"
+        self._lock = threading.Lock()
+
+    def check(self, names: list[str]) -> None:
+        if shutil.which(self.argv[0]) is None:
+            raise SecretSinkError(f"--secrets-command: {self.argv[0]!r} is not an executable on PATH")
+
+    def store(self, name: str, key_hash: str, secret: SecretStr) -> None:
+        document = json.dumps({"name": name, "hash": key_hash, "key": secret.get_secret_value()})
+        env = {**os.environ, "ORSYNC_KEY_NAME": name, "ORSYNC_KEY_HASH": key_hash}
+        # One at a time: a user's script that appends to a file must not interleave with itself.
+        with self._lock:
+            try:
+                finished = subprocess.run(self.argv, input=document, capture_output=True, text=True,
+                                          env=env, timeout=COMMAND_TIMEOUT_SECONDS, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise SecretSinkError(f"--secrets-command failed for key {name!r}: {exc}") from None
+        if finished.returncode != 0:
+            said = _last_line(finished.stderr or finished.stdout, secret)
+            raise SecretSinkError(f"--secrets-command exited with status {finished.returncode} "
+                                  f"for key {name!r}" + (f": {said}" if said else ""))
+
+
+def _last_line(output: str, secret: SecretStr) -> str:
+    """The command's last words, with the secret blanked in case the command echoed it."""
+    lines = [line for line in output.replace(secret.get_secret_value(), "(secret)").splitlines()
+             if line.strip()]
+    return lines[-1].strip()[:300] if lines else ""

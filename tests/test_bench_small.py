@@ -1,0 +1,80 @@
+"""The benchmark harness on a tiny org: every step runs, and the request counts are the right
+ones. Counts only, never times (times belong in bench/RESULTS.md, from a full run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench` lives at the repo root
+
+from bench import report  # noqa: E402
+from bench.org import Sizes, baseline_requests, minimum_plan_requests  # noqa: E402
+from bench.run import parse_args, settings_from  # noqa: E402
+from bench.scenario import Settings, run  # noqa: E402
+
+# 650 keys: GET /keys pages at offsets 0..600, the last one short. The client reads that listing
+# in windows of 1, 2 and 4 pages, so it asks for exactly those 7 pages, no more.
+SIZES = Sizes(keys=650, guardrails=12, key_assignments=250, members=30, member_assignments=10, updates=40)
+CATALOG_ROUTES = {"GET /models", "GET /embeddings/models", "GET /rerank/models", "GET /providers",
+                  "GET /endpoints/zdr"}
+
+
+@pytest.fixture(scope="module")
+def results():
+    settings = Settings(sizes=SIZES, latency_ms=0, baseline_sample=0, startup_runs=1, repeats=1,
+                        emulator_mode="thread")
+    return run(settings)
+
+
+def test_plan_sends_only_the_pages_the_listings_hold(results):
+    counts = results.plan.requests.counts
+    listings = {route: counts.get(route, 0) for route in minimum_plan_requests(SIZES)}
+    assert listings == minimum_plan_requests(SIZES) == {
+        "GET /keys": 7, "GET /guardrails": 1, "GET /guardrails/assignments/keys": 3,
+        "GET /guardrails/assignments/members": 1, "GET /organization/members": 1}
+    # Besides the listings, only the catalogs that check the file's model and provider names.
+    assert set(counts) - set(listings) <= CATALOG_ROUTES
+    assert all(counts[route] == 1 for route in set(counts) - set(listings))
+    assert results.plan.requests.writes == 0
+    assert results.breakdown.requests == sum(listings.values())
+    assert results.breakdown.changes == SIZES.updates
+
+
+def test_apply_writes_once_per_update_and_converges(results):
+    assert results.apply.requests.writes == SIZES.updates
+    assert results.apply.requests.counts["PATCH /keys/{hash}"] == SIZES.updates
+    assert results.replan.command.exit_code == 0 and results.replan.requests.writes == 0
+    assert results.write_phase.writes == SIZES.updates       # the updates undone, in process
+    assert results.drift.command.exit_code == 0 and results.drift.requests.writes == 0
+
+
+def test_baseline_sends_one_request_per_object(results):
+    expected = baseline_requests(SIZES)
+    assert expected == {"GET /keys/{hash}": 650, "GET /guardrails/{id}": 12,
+                        "GET /guardrails/{id}/assignments/keys": 12,
+                        "GET /guardrails/{id}/assignments/members": 12}
+    counts = results.baseline_requests.counts
+    assert {route: counts.get(route, 0) for route in expected} == expected
+    assert results.baseline.sampled_requests == results.baseline.full_requests == sum(expected.values())
+
+
+def test_report_names_every_target_and_the_machine(results):
+    text = report.render(results)
+    for words in ("`orsync plan` wall time", "baseline / `orsync plan`", "planner CPU", "peak memory",
+                  "apply 40 updates", "`orsync --help` start-up", "CPUs (nproc)", "Python 3."):
+        assert words in text
+    assert "the listings need 13" in text
+
+
+def test_sizes_are_command_line_parameters():
+    settings = settings_from(parse_args(["--keys", "50", "--guardrails", "3", "--key-assignments", "20",
+                                         "--members", "4", "--member-assignments", "2", "--updates", "5",
+                                         "--emulator", "thread", "--out", "-"]))
+    assert settings.sizes == Sizes(keys=50, guardrails=3, key_assignments=20, members=4,
+                                   member_assignments=2, updates=5)
+    assert settings.emulator_mode == "thread"
+    with pytest.raises(ValueError):
+        Sizes(keys=10, key_assignments=11)

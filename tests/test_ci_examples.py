@@ -1,0 +1,288 @@
+"""The CI examples in examples/ci/ and .pre-commit-hooks.yaml: well-formed, and they work.
+
+Each workflow job's shell steps run for real, in order, in a temporary checkout, against the
+emulator over loopback (OPENROUTER_BASE_URL): `${{ secrets.X }}` and `${{ vars.X }}` become test
+values, `uses:` steps (checkout, artifacts, github-script) are skipped, `pip install` is a
+no-op stub (orsync is already installed), and Vault and the GitLab API are small fakes on
+127.0.0.1 that record what they receive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CI = ROOT / "examples" / "ci"
+GITHUB = CI / "github-actions.yml"
+GITLAB = CI / "gitlab-ci.yml"
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
+EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars)\.([A-Z_]+)\s*\}\}")
+COMMAND_TIMEOUT = 120
+# Keys that examples/org.yaml creates in the emulator's default org.
+NEW_KEYS = {"ds-notebooks", "ds-embeddings", "web-chat", "batch-nightly", "batch-backfill"}
+
+
+# --- fakes ------------------------------------------------------------------------------------
+
+@dataclass
+class FakeApis:
+    """Vault's KV v2 write and GitLab's merge request notes, as far as the examples use them."""
+
+    vault: dict[str, dict] = field(default_factory=dict)     # key name -> stored data
+    notes: dict[int, str] = field(default_factory=dict)      # note id -> body
+    tokens: set[str] = field(default_factory=set)
+
+    def handler(self):
+        apis = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, payload) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _json(self):
+                return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def do_GET(self):  # noqa: N802 - the stdlib's names
+                apis.tokens.add(self.headers.get("PRIVATE-TOKEN", ""))
+                page = int(parse_qs(urlsplit(self.path).query)["page"][0])
+                rows = [{"id": i, "body": b} for i, b in sorted(apis.notes.items())]
+                self._answer(200, rows[(page - 1) * 100: page * 100])
+
+            def do_POST(self):  # noqa: N802
+                if self.path.startswith("/v1/secret/data/openrouter/"):
+                    apis.tokens.add(self.headers.get("X-Vault-Token", ""))
+                    apis.vault[self.path.rsplit("/", 1)[1]] = self._json()["data"]
+                    return self._answer(200, {"data": {"version": 1}})
+                apis.tokens.add(self.headers.get("PRIVATE-TOKEN", ""))
+                note_id = len(apis.notes) + 1
+                apis.notes[note_id] = self._json()["body"]
+                self._answer(201, {"id": note_id})
+
+            def do_PUT(self):  # noqa: N802
+                note_id = int(self.path.rsplit("/", 1)[1])
+                apis.notes[note_id] = self._json()["body"]
+                self._answer(200, {"id": note_id})
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def fake_apis():
+    apis = FakeApis()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), apis.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    apis.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield apis
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+# --- a checkout and the job runners -----------------------------------------------------------
+
+@dataclass
+class Workspace:
+    root: Path
+    env: dict[str, str]
+    secrets: dict[str, str]
+    log: list[tuple[str, int, str]] = field(default_factory=list)   # (command, status, output)
+
+    def run_script(self, script: str, env: dict[str, str], shell: list[str]) -> int:
+        done = subprocess.run([*shell, script], cwd=self.root, env={**self.env, **env}, text=True,
+                              capture_output=True, timeout=COMMAND_TIMEOUT)
+        self.log.append((script, done.returncode, done.stdout + done.stderr))
+        return done.returncode
+
+
+@pytest.fixture
+def workspace(tmp_path, emulator, fake_apis) -> Workspace:
+    root = tmp_path / "repo"
+    (root / "ci").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "org.yaml", root / "org.yaml")
+    for helper in CI.glob("*.py"):
+        shutil.copy(helper, root / "ci" / helper.name)
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    (stubs / "pip").write_text("#!/bin/sh\nexit 0\n")
+    (stubs / "pip").chmod(0o755)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    path = os.pathsep.join([str(stubs), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {"PATH": path, "HOME": str(tmp_path), "LANG": "C.UTF-8", "OPENROUTER_BASE_URL": emulator.base_url,
+           "RUNNER_TEMP": str(runner_temp), "GITHUB_ACTIONS": "true",
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output"),
+           "CI_API_V4_URL": fake_apis.url, "CI_PROJECT_ID": "acme/platform", "CI_MERGE_REQUEST_IID": "7"}
+    secrets = {"OPENROUTER_MANAGEMENT_KEY": emulator.management_key, "VAULT_TOKEN": "fake-vault-token",
+               "VAULT_ADDR": fake_apis.url, "GITLAB_API_TOKEN": "fake-gitlab-token"}
+    return Workspace(root=root, env=env, secrets=secrets)
+
+
+def resolved(values: dict | None, secrets: dict[str, str]) -> dict[str, str]:
+    """An `env:` block with its `${{ secrets.X }}` / `${{ vars.X }}` replaced by test values."""
+    out = {}
+    for name, value in (values or {}).items():
+        text = EXPRESSION.sub(lambda m: secrets[m.group(2)], str(value))
+        assert "${{" not in text, f"unsupported expression in env {name}: {value}"
+        out[name] = text
+    return out
+
+
+def run_github_job(workflow: dict, name: str, ws: Workspace) -> int:
+    """The job's shell steps as the runner runs them (bash -eo pipefail); the first failing
+    step's status, or 0. After a failure only `if: always()` steps still run."""
+    job = workflow["jobs"][name]
+    env = {**resolved(workflow.get("env"), ws.secrets), **resolved(job.get("env"), ws.secrets)}
+    status = 0
+    for step in job["steps"]:
+        if "run" not in step or (status and step.get("if") != "always()"):
+            continue
+        code = ws.run_script(step["run"], {**env, **resolved(step.get("env"), ws.secrets)},
+                             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        status = status or code
+    return status
+
+
+def run_gitlab_job(pipeline: dict, name: str, ws: Workspace) -> int:
+    job = pipeline[name]
+    lines = [*pipeline["default"]["before_script"], *job["script"]]
+    env = {**{k: str(v) for k, v in pipeline["variables"].items()}, **ws.secrets}
+    return ws.run_script("\n".join(lines), env, ["bash", "-e", "-c"])
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(workflow: dict) -> dict:
+    # YAML 1.1 reads a bare `on` key as the boolean true.
+    return workflow.get("on", workflow.get(True))
+
+
+def all_output(ws: Workspace) -> str:
+    return "\n".join(output for _, _, output in ws.log)
+
+
+def assert_secrets_stored_and_hidden(apis: FakeApis, ws: Workspace) -> None:
+    assert set(apis.vault) == NEW_KEYS
+    for data in apis.vault.values():
+        assert hashlib.sha256(data["key"].encode()).hexdigest() == data["hash"]
+    assert apis.tokens == {"fake-vault-token"}
+    output = all_output(ws)
+    for data in apis.vault.values():
+        # On GitHub the only appearance is the runner's mask request, which the log never shows.
+        shown = [line for line in output.splitlines() if data["key"] in line]
+        assert all(line == f"::add-mask::{data['key']}" for line in shown), shown
+
+
+# --- structure --------------------------------------------------------------------------------
+
+def test_github_workflow_triggers_and_jobs():
+    workflow = load(GITHUB)
+    on = triggers(workflow)
+    assert set(on) >= {"pull_request", "push", "schedule"}
+    assert on["push"]["branches"] == ["main"]
+    assert re.fullmatch(r"[\d*/,-]+( [\d*/,-]+){4}", on["schedule"][0]["cron"])
+    assert set(workflow["jobs"]) == {"plan", "plan-main", "apply", "drift"}
+    for name, job in workflow["jobs"].items():
+        assert job["runs-on"] and job["steps"], name
+        for step in job["steps"]:
+            assert ("uses" in step) != ("run" in step), (name, step)
+    assert workflow["jobs"]["apply"]["needs"] == "plan-main"
+    assert workflow["jobs"]["plan"]["permissions"]["pull-requests"] == "write"
+    comment = next(s for s in workflow["jobs"]["plan"]["steps"] if "github-script" in s.get("uses", ""))
+    assert "<!-- orsync-plan -->" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
+
+
+def test_gitlab_pipeline_stages_rules_and_needs():
+    pipeline = load(GITLAB)
+    jobs = {name: job for name, job in pipeline.items() if isinstance(job, dict) and "script" in job}
+    assert set(jobs) == {"plan", "plan-main", "apply", "drift"}
+    for name, job in jobs.items():
+        assert job["stage"] in pipeline["stages"] and job["rules"], name
+        assert all(need in jobs for need in job.get("needs", [])), name
+    assert jobs["drift"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "schedule"'
+    assert "merge_request_event" in jobs["plan"]["rules"][0]["if"]
+
+
+def test_pre_commit_hook_definition():
+    hooks = load(HOOKS)
+    assert [hook["id"] for hook in hooks] == ["orsync-validate"]
+    hook = hooks[0]
+    assert {"id", "name", "entry", "language"} <= set(hook) and hook["language"] == "python"
+    assert hook["entry"].split()[:2] == ["orsync", "validate"]
+    assert re.search(hook["files"], "org.yaml") and not re.search(hook["files"], "README.md")
+
+
+# --- behaviour --------------------------------------------------------------------------------
+
+def test_github_pull_request_plan_is_markdown_and_writes_nothing(workspace, emulator):
+    assert run_github_job(load(GITHUB), "plan", workspace) == 0, all_output(workspace)
+    plan = (workspace.root / "plan.md").read_text(encoding="utf-8")
+    assert plan.startswith("### orsync plan") and "`key.ds-notebooks`" in plan
+    assert "### orsync plan" in Path(workspace.env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert emulator.write_count() == 0
+
+
+def test_github_drift_fails_then_merge_applies_saved_plan_then_drift_passes(workspace, emulator, fake_apis):
+    workflow = load(GITHUB)
+    assert run_github_job(workflow, "drift", workspace) == 2
+    assert emulator.write_count() == 0
+    assert run_github_job(workflow, "plan-main", workspace) == 0, all_output(workspace)
+    assert run_github_job(workflow, "apply", workspace) == 0, all_output(workspace)
+    assert emulator.write_count() > 0
+    assert_secrets_stored_and_hidden(fake_apis, workspace)
+    assert not any(Path(workspace.env["RUNNER_TEMP"]).iterdir()), "the secrets file must be removed"
+    assert run_github_job(workflow, "drift", workspace) == 0, all_output(workspace)
+
+
+def test_gitlab_merge_request_note_is_posted_once_then_updated(workspace, emulator, fake_apis):
+    pipeline = load(GITLAB)
+    fake_apis.notes[1] = "LGTM"
+    assert run_gitlab_job(pipeline, "plan", workspace) == 0, all_output(workspace)
+    assert run_gitlab_job(pipeline, "plan", workspace) == 0, all_output(workspace)
+    ours = [body for body in fake_apis.notes.values() if body.startswith("<!-- orsync-plan -->")]
+    assert len(ours) == 1 and "### orsync plan" in ours[0]
+    assert fake_apis.notes[1] == "LGTM" and fake_apis.tokens == {"fake-gitlab-token"}
+    assert emulator.write_count() == 0
+
+
+def test_gitlab_apply_sends_secrets_to_vault_then_drift_passes(workspace, emulator, fake_apis):
+    pipeline = load(GITLAB)
+    assert run_gitlab_job(pipeline, "drift", workspace) == 2
+    assert run_gitlab_job(pipeline, "plan-main", workspace) == 0, all_output(workspace)
+    assert run_gitlab_job(pipeline, "apply", workspace) == 0, all_output(workspace)
+    assert_secrets_stored_and_hidden(fake_apis, workspace)
+    assert not list(workspace.root.glob("*secret*")), "secrets never touch the checkout"
+    assert run_gitlab_job(pipeline, "drift", workspace) == 0, all_output(workspace)
+
+
+def test_pre_commit_hook_passes_a_valid_file_and_fails_a_broken_one(workspace):
+    hook = load(HOOKS)[0]
+    command = " ".join([hook["entry"], *hook["args"]])
+    assert workspace.run_script(command, {}, ["bash", "-c"]) == 0, all_output(workspace)
+    (workspace.root / "org.yaml").write_text("version: 1\nkeys:\n  - name: a\n    limit: lots\n")
+    assert workspace.run_script(command, {}, ["bash", "-c"]) == 1
+    assert "org.yaml:4:" in workspace.log[-1][2]
