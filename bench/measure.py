@@ -7,7 +7,7 @@ them; their CPU time and peak memory come from wait4() for that one child.
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import statistics
 import subprocess
@@ -87,19 +87,34 @@ def orsync_argv() -> list[str]:
     return [found]
 
 
+# Runs one command and reports how it went. A separate small process forks it, because a child
+# forked straight from the harness inherits the harness's peak RSS in its own ru_maxrss (Linux
+# records the old memory's high-water mark at exec), and the harness holds a whole org by then.
+_LAUNCHER = """
+import json, os, sys, time
+began = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - began
+with open(sys.argv[1], "w") as report:
+    json.dump({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "max_rss": usage.ru_maxrss,
+               "exit": os.waitstatus_to_exitcode(status)}, report)
+"""
+
+
 def run_command(args: list[str], env: dict[str, str], cwd: Path) -> Command:
     """Run `orsync ARGS`; stdout is discarded to a file, stderr kept for the report."""
     argv = orsync_argv() + args
-    out_path, err_path = cwd / "command.stdout", cwd / "command.stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Command(argv=tuple(argv), exit_code=process.returncode, wall_s=wall,
-                   cpu_s=usage.ru_utime + usage.ru_stime, max_rss_mb=_rss_mb(usage.ru_maxrss),
-                   stderr=err_path.read_text(encoding="utf-8", errors="replace"))
+    report = cwd / "command.rusage.json"
+    with (cwd / "command.stdout").open("wb") as out, (cwd / "command.stderr").open("wb") as err:
+        subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), *argv], stdout=out, stderr=err,
+                       env=env, cwd=cwd, check=True)
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    stderr = (cwd / "command.stderr").read_text(encoding="utf-8", errors="replace")
+    return Command(argv=tuple(argv), exit_code=figures["exit"], wall_s=figures["wall"], cpu_s=figures["cpu"],
+                   max_rss_mb=_rss_mb(figures["max_rss"]), stderr=stderr)
 
 
 def _rss_mb(max_rss: int) -> float:

@@ -23,9 +23,7 @@ from test_client_fakes import (FAKE_API_KEY, FAKE_MANAGEMENT_KEY, GUARDRAIL_ID, 
                                key_hash, key_row, make_client, member_assignment_row, member_row,
                                route_regex)
 
-# The spec, in the repository if it was copied there, else in the shared steering checkout.
-SPEC_CANDIDATES = [Path(__file__).parent.parent / "spec" / "openrouter-api.lap",
-                   Path("/work/shared/spec/openrouter-api.lap")]
+SPEC = Path(__file__).parent.parent / "spec" / "openrouter-api.lap"
 SPEC_ENDPOINTS = [
     ("POST", "/responses"), ("POST", "/messages"), ("GET", "/activity"),
     ("POST", "/chat/completions"), ("GET", "/credits"), ("POST", "/credits/coinbase"),
@@ -115,11 +113,8 @@ def answer_by_route(request: httpx.Request) -> httpx.Response:
 
 
 def spec_endpoints() -> set[tuple[str, str]]:
-    for spec in SPEC_CANDIDATES:
-        if spec.exists():
-            lines = spec.read_text().splitlines()
-            return {tuple(line.split()[1:3]) for line in lines if line.startswith("@endpoint ")}
-    return set(SPEC_ENDPOINTS)  # no copy of the spec at hand: its endpoints as listed above
+    lines = SPEC.read_text().splitlines()
+    return {tuple(line.split()[1:3]) for line in lines if line.startswith("@endpoint ")}
 
 
 def test_every_spec_endpoint_has_a_method():

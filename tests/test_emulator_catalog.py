@@ -63,7 +63,8 @@ def test_models_lists_text_models_unless_other_outputs_are_asked(public):
     everything = ids(public.get("/models", params={"output_modalities": "all"}))
     assert everything == TEXT_MODELS | EMBEDDING_MODELS | {"cohere/rerank-v3.5"}
     assert public.get("/models/count").json() == {"data": {"count": len(TEXT_MODELS)}}
-    assert public.get("/models/count", params={"output_modalities": "text,rerank"}).json()["data"]["count"] == 8
+    counted = public.get("/models/count", params={"output_modalities": "text,rerank"}).json()
+    assert counted["data"]["count"] == len(TEXT_MODELS) + 1
 
 
 def test_models_filter_by_category_and_every_listed_parameter(public):

@@ -36,6 +36,7 @@ MISSING_GUARDRAIL = "00000000-0000-4000-8000-000000000000"
 EMBED = {"model": "openai/text-embedding-3-small", "input": "a"}
 RERANK = {"model": "cohere/rerank-v3.5", "query": "apple", "documents": ["apple pie", "pear"]}
 HAIKU = {**CHAT, "model": "anthropic/claude-3.5-haiku"}
+CALLBACK = {"callback_url": "https://example.com/cb"}
 
 
 class Env:
@@ -47,6 +48,7 @@ class Env:
 
     def __init__(self, emulator) -> None:
         self.emulator = emulator
+        self._made: dict[str, httpx.Client] = {}
 
     def reset(self) -> None:
         self.emulator.control("POST", "/reset")
@@ -69,7 +71,7 @@ class Env:
         if name == "bob":
             return next(m.id for m in state.members.values() if m.email == "bob@example.com")
         if name == "code":
-            created = self.client("ci").post("/auth/keys/code", json={"callback_url": "https://example.com/cb"})
+            created = self.client("ci").post("/auth/keys/code", json=CALLBACK)
             return created.json()["data"]["id"]
         if name == "generation":
             return self.client("ci").post("/chat/completions", json=CHAT).json()["id"]
@@ -83,14 +85,19 @@ class Env:
             for row in self.emulator.state.activity:
                 row["date"] = yesterday
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one Env per module, clients live as long
     def _clients(self, caller: str) -> httpx.Client:
-        # No TLS settings on loopback HTTP: loading the CA bundle costs 0.1 s per client.
+        """One client per caller, kept: the seed's secrets survive a reset."""
+        if caller not in self._made:
+            # No TLS settings on loopback HTTP: loading the CA bundle costs 0.1 s per client.
+            self._made[caller] = self.emulator.http(self._secret(caller), verify=False)
+        return self._made[caller]
+
+    def _secret(self, caller: str) -> str:
         if caller == "anonymous":
-            return self.emulator.http(key="", verify=False)
-        secret = {"management": self.emulator.management_key}.get(caller) or \
-            self.emulator.state.key_named({"ci": "ci-smoke", "prod": "prod-backend"}[caller]).secret
-        return self.emulator.http(secret, verify=False)
+            return ""
+        if caller == "management":
+            return self.emulator.management_key
+        return self.emulator.state.key_named({"ci": "ci-smoke", "prod": "prod-backend"}[caller]).secret
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,8 @@ CASES = [
     Case("get missing key", 404, "management", "GET", f"/keys/{MISSING_KEY}", template=KEY),
     Case("update key", 200, "management", "PATCH", "/keys/{ci}", {"limit": 7}, template=KEY),
     Case("update key badly", 400, "management", "PATCH", "/keys/{ci}", {"limit": "seven"}, template=KEY),
-    Case("update missing key", 404, "management", "PATCH", f"/keys/{MISSING_KEY}", {"limit": 7}, template=KEY),
+    Case("update missing key", 404, "management", "PATCH", f"/keys/{MISSING_KEY}", {"limit": 7},
+         template=KEY),
     Case("delete key", 200, "management", "DELETE", "/keys/{ci}", template=KEY),
     Case("delete missing key", 404, "management", "DELETE", f"/keys/{MISSING_KEY}", template=KEY),
     Case("current key", 200, "ci", "GET", "/key"),
@@ -156,10 +164,9 @@ CASES = [
     Case("coinbase", 410, "anonymous", "POST", "/credits/coinbase"),
     Case("members", 200, "management", "GET", "/organization/members"),
     Case("members without auth", 401, "anonymous", "GET", "/organization/members"),
-    Case("auth code", 200, "ci", "POST", "/auth/keys/code", {"callback_url": "https://example.com/cb"}),
+    Case("auth code", 200, "ci", "POST", "/auth/keys/code", CALLBACK),
     Case("auth code without callback", 400, "ci", "POST", "/auth/keys/code", {}),
-    Case("auth code without auth", 401, "anonymous", "POST", "/auth/keys/code",
-         {"callback_url": "https://example.com/cb"}),
+    Case("auth code without auth", 401, "anonymous", "POST", "/auth/keys/code", CALLBACK),
     Case("exchange code", 200, "anonymous", "POST", "/auth/keys", {"code": "{code}"}),
     Case("exchange bad code", 403, "anonymous", "POST", "/auth/keys", {"code": "nope"}),
     Case("exchange without code", 400, "anonymous", "POST", "/auth/keys", {}),
@@ -167,7 +174,8 @@ CASES = [
     Case("list guardrails", 200, "management", "GET", "/guardrails"),
     Case("create guardrail", 201, "management", "POST", "/guardrails",
          {"name": "g", "limit_usd": 3, "reset_interval": "daily"}),
-    Case("create guardrail with limit 0", 400, "management", "POST", "/guardrails", {"name": "g", "limit_usd": 0}),
+    Case("create guardrail with limit 0", 400, "management", "POST", "/guardrails",
+         {"name": "g", "limit_usd": 0}),
     Case("get guardrail", 200, "management", "GET", "/guardrails/{guardrail}", template=GUARDRAIL),
     Case("get missing guardrail", 404, "management", "GET", f"/guardrails/{MISSING_GUARDRAIL}",
          template=GUARDRAIL),
@@ -201,8 +209,9 @@ CASES = [
          {"member_user_ids": ["{bob}"]}, template=G_MEMBERS),
     Case("assign members badly", 400, "management", "POST", "/guardrails/{guardrail}/assignments/members",
          {"member_user_ids": "x"}, template=G_MEMBERS),
-    Case("unassign members", 200, "management", "POST", "/guardrails/{guardrail}/assignments/members/remove",
-         {"member_user_ids": ["{bob}"]}, template=G_MEMBERS + "/remove"),
+    Case("unassign members", 200, "management", "POST",
+         "/guardrails/{guardrail}/assignments/members/remove", {"member_user_ids": ["{bob}"]},
+         template=G_MEMBERS + "/remove"),
     # --- catalog ---
     Case("models", 200, "anonymous", "GET", "/models"),
     Case("models, filtered and paged", 200, "anonymous", "GET", "/models", params={
@@ -227,13 +236,15 @@ CASES = [
     Case("chat without messages", 400, "ci", "POST", "/chat/completions", {"model": "openai/gpt-4o-mini"}),
     Case("chat without auth", 401, "anonymous", "POST", "/chat/completions", CHAT),
     Case("chat over the key limit", 402, "spent", "POST", "/chat/completions", CHAT),
-    Case("chat blocked by guardrail", 403, "ci", "POST", "/chat/completions", {**CHAT, "model": "openai/gpt-4o"}),
+    Case("chat blocked by guardrail", 403, "ci", "POST", "/chat/completions",
+         {**CHAT, "model": "openai/gpt-4o"}),
     Case("chat with no allowed provider", 404, "ci", "POST", "/chat/completions",
          {**CHAT, "provider": {"only": ["azure"]}}),
     Case("responses", 200, "ci", "POST", "/responses", {"model": "openai/gpt-4o-mini", "input": "hi"}),
     Case("responses, streamed", 200, "ci", "POST", "/responses",
          {"model": "openai/gpt-4o-mini", "input": "hi", "stream": True}, stream=True),
-    Case("responses with a bad input", 400, "ci", "POST", "/responses", {"model": "openai/gpt-4o-mini", "input": 3}),
+    Case("responses with a bad input", 400, "ci", "POST", "/responses",
+         {"model": "openai/gpt-4o-mini", "input": 3}),
     Case("responses over the key limit", 402, "spent", "POST", "/responses",
          {"model": "openai/gpt-4o-mini", "input": "hi"}),
     Case("responses blocked by guardrail", 403, "ci", "POST", "/responses",
@@ -241,7 +252,8 @@ CASES = [
     Case("messages", 200, "ci", "POST", "/messages", {**HAIKU, "max_tokens": 50}),
     Case("messages, streamed", 200, "ci", "POST", "/messages", {**HAIKU, "stream": True}, stream=True),
     Case("messages without a model", 400, "ci", "POST", "/messages", {"messages": CHAT["messages"]}),
-    Case("messages of an unknown model", 400, "ci", "POST", "/messages", {**CHAT, "model": "anthropic/claude-99"}),
+    Case("messages of an unknown model", 400, "ci", "POST", "/messages",
+         {**CHAT, "model": "anthropic/claude-99"}),
     Case("messages without auth", 401, "anonymous", "POST", "/messages", HAIKU),
     Case("messages blocked by guardrail", 403, "ci", "POST", "/messages",
          {**CHAT, "model": "anthropic/claude-sonnet-4"}),
@@ -254,7 +266,8 @@ CASES = [
     Case("embeddings of an unknown provider", 404, "prod", "POST", "/embeddings",
          {**EMBED, "provider": {"only": ["cohere"]}}),
     Case("rerank", 200, "prod", "POST", "/rerank", {**RERANK, "top_n": 1}),
-    Case("rerank without documents", 400, "prod", "POST", "/rerank", {"model": RERANK["model"], "query": "a"}),
+    Case("rerank without documents", 400, "prod", "POST", "/rerank",
+         {"model": RERANK["model"], "query": "a"}),
     Case("rerank without auth", 401, "anonymous", "POST", "/rerank", RERANK),
     Case("rerank over the key limit", 402, "spent", "POST", "/rerank", RERANK),
     # --- usage ---

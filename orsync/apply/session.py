@@ -31,6 +31,7 @@ class ApplyOptions:
     parallelism: int = 8
     secrets_out: str | None = None
     secrets_command: str | None = None
+    offline: bool = False
 
 
 def run_apply(app, source: str, options: ApplyOptions) -> int:
@@ -41,7 +42,7 @@ def run_apply(app, source: str, options: ApplyOptions) -> int:
     saved_plan = looks_like_plan(source)
     with app.client(concurrency=options.parallelism) as client:
         plan, state = (_reviewed_saved_plan(app, client, source) if saved_plan
-                       else _fresh_plan(app, client, source))
+                       else _fresh_plan(app, client, source, not options.offline))
         _show(app, plan)
         if not plan.has_changes:
             return 0
@@ -63,14 +64,12 @@ def run_apply(app, source: str, options: ApplyOptions) -> int:
     return INTERRUPTED if journal.halted == "interrupted" else 1
 
 
-def _fresh_plan(app, client, config_file: str):
+def _fresh_plan(app, client, config_file: str, catalog_checks: bool):
     from orsync.config.loader import load_config
-    from orsync.planner.diff import plan_from_state
-    from orsync.planner.live import read_live_state
+    from orsync.planner.diff import read_and_plan
 
-    loaded = load_config(config_file)
-    state = read_live_state(client)
-    return plan_from_state(loaded, state, base_url=app.target_label(client)), state
+    return read_and_plan(load_config(config_file), client, base_url=app.target_label(client),
+                         catalog_checks=catalog_checks)
 
 
 def _reviewed_saved_plan(app, client, plan_file: str):

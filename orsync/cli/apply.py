@@ -16,9 +16,10 @@ import click
               help="Write new keys' secrets here (JSON; dotenv for a .env name), mode 0600, merged.")
 @click.option("--secrets-command", metavar="CMD",
               help="Run CMD once per new key with {name, hash, key} as JSON on its stdin (e.g. a vault CLI).")
+@click.option("--offline", is_flag=True, help="Skip checking model and provider names against the catalogs.")
 @click.pass_obj
 def apply(app, source: str, yes: bool, allow_destroy: bool, force: bool, parallelism: int,
-          secrets_out: str | None, secrets_command: str | None) -> None:
+          secrets_out: str | None, secrets_command: str | None, offline: bool) -> None:
     """Apply FILE (after showing the plan and asking), or a saved PLAN.json (checked, not asked).
 
     A saved plan is refused when its config file or any live object it touches changed since
@@ -28,7 +29,7 @@ def apply(app, source: str, yes: bool, allow_destroy: bool, force: bool, paralle
     from orsync.apply.session import ApplyOptions, run_apply
 
     options = ApplyOptions(yes=yes, allow_destroy=allow_destroy, force=force, parallelism=parallelism,
-                           secrets_out=secrets_out, secrets_command=secrets_command)
+                           secrets_out=secrets_out, secrets_command=secrets_command, offline=offline)
     code = run_apply(app, source, options)
     if code:
         click.get_current_context().exit(code)

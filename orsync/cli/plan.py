@@ -10,20 +10,14 @@ FORMATS = click.Choice(["text", "json", "markdown"])
 
 
 def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: bool = False):
-    from dataclasses import replace
-
-    from orsync.catalog_check import check_catalog
     from orsync.config.loader import load_config
     from orsync.planner.diff import build_plan
     from orsync.planner.live import ReadOnlyClient
 
     loaded = load_config(config_file)
     with app.client() as client:
-        # Unknown models and providers stop the plan before the live org is read.
-        warnings = tuple(check_catalog(loaded, client)) if catalog_checks else ()
         reader = ReadOnlyClient(client) if read_only else client
-        result = build_plan(loaded, reader, base_url=app.target_label(client))
-    return replace(result, warnings=result.warnings + warnings) if warnings else result
+        return build_plan(loaded, reader, base_url=app.target_label(client), catalog_checks=catalog_checks)
 
 
 def _emit(app, plan, fmt: str) -> None:

@@ -255,7 +255,8 @@ def _model(where: str, row: Any, providers: dict[str, Provider]) -> Model:
         input_modalities=tuple(row.get("input_modalities") or TEXT_MODALITIES),
         output_modalities=tuple(row.get("output_modalities") or TEXT_MODALITIES),
         tokenizer=row.get("tokenizer", "Other"), instruct_type=row.get("instruct_type"),
-        pricing=own_pricing or _cheapest_pricing(endpoints), supported_parameters=tuple(row.get("supported_parameters") or ()),
+        pricing=own_pricing or _cheapest_pricing(endpoints),
+        supported_parameters=tuple(row.get("supported_parameters") or ()),
         categories=tuple(row.get("categories") or ()), endpoints=endpoints,
         hugging_face_id=row.get("hugging_face_id"), knowledge_cutoff=row.get("knowledge_cutoff"),
         embedding_dimensions=row.get("embedding_dimensions"))

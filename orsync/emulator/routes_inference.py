@@ -45,12 +45,8 @@ class Admitted:
 
 @route("POST", "/chat/completions", auth="inference")
 def chat_completions(call: Call) -> EmulatorResponse:
-    body, admitted = admit(call, "text", _chat_body)
-    completion = inference.complete(
-        inference.request_digest(body, admitted.choice.model.id),
-        inference.chat_prompt_texts(body["messages"]), admitted.choice.endpoint,
-        _max_tokens(body, "max_completion_tokens", "max_tokens"))
-    answer = book(call, admitted, completion, "completions", body)
+    body, answer = answer_text(call, _chat_body, lambda b: inference.chat_prompt_texts(b["messages"]),
+                               "max_completion_tokens", "max_tokens")
     if body.get("stream"):
         return sse(payloads.chat_stream(answer), answer.id)
     return json_answer(payloads.chat_completion(answer), answer.id)
@@ -58,12 +54,8 @@ def chat_completions(call: Call) -> EmulatorResponse:
 
 @route("POST", "/responses", auth="inference")
 def responses(call: Call) -> EmulatorResponse:
-    body, admitted = admit(call, "text", _responses_body)
-    completion = inference.complete(
-        inference.request_digest(body, admitted.choice.model.id),
-        inference.responses_prompt_texts(body), admitted.choice.endpoint,
-        _max_tokens(body, "max_output_tokens"))
-    answer = book(call, admitted, completion, "completions", body)
+    body, answer = answer_text(call, _responses_body, inference.responses_prompt_texts,
+                               "max_output_tokens")
     if body.get("stream"):
         return sse(payloads.response_stream(answer, body), answer.id)
     return json_answer(payloads.response_object(answer, body), answer.id)
@@ -73,14 +65,10 @@ def responses(call: Call) -> EmulatorResponse:
 def messages(call: Call) -> EmulatorResponse:
     try:
         call.caller = anthropic_caller(call)
-        body, admitted = admit(call, "text", _messages_body)
-        completion = inference.complete(
-            inference.request_digest(body, admitted.choice.model.id),
-            inference.messages_prompt_texts(body), admitted.choice.endpoint,
-            _max_tokens(body, "max_tokens"))
+        body, answer = answer_text(call, _messages_body, inference.messages_prompt_texts, "max_tokens")
     except ApiFailure as failure:
-        return EmulatorResponse.json(failure.status, payloads.anthropic_error(failure.status, failure.message))
-    answer = book(call, admitted, completion, "completions", body)
+        error = payloads.anthropic_error(failure.status, failure.message)
+        return EmulatorResponse.json(failure.status, error)
     if body.get("stream"):
         return sse(payloads.message_stream(answer), answer.id)
     return json_answer(payloads.message_object(answer), answer.id)
@@ -128,6 +116,16 @@ def rerank(call: Call) -> EmulatorResponse:
 
 # --- the gate ------------------------------------------------------------------------------
 
+def answer_text(call: Call, read_body: Callable[[Call], dict],
+                prompt_texts: Callable[[dict], list[str]], *max_token_fields: str) -> tuple[dict, Answer]:
+    """A text call admitted, answered and charged: its body and its answer."""
+    body, admitted = admit(call, "text", read_body)
+    completion = inference.complete(
+        inference.request_digest(body, admitted.choice.model.id), prompt_texts(body),
+        admitted.choice.endpoint, _max_tokens(body, *max_token_fields))
+    return body, book(call, admitted, completion, "completions", body)
+
+
 def admit(call: Call, output: str, read_body: Callable[[Call], dict]) -> tuple[dict, Admitted]:
     """The checked body and who pays for what answers; ApiFailure with the real status when a
     check fails. `output` is what the model must produce (text, embeddings, rerank)."""
@@ -149,10 +147,9 @@ def admit(call: Call, output: str, read_body: Callable[[Call], dict]) -> tuple[d
     return body, Admitted(key, choice, now)
 
 
-def usable_key(key: KeyRecord | None, now: datetime) -> KeyRecord:
-    """The caller, unless disabled or expired: the real API answers 401 for both."""
-    if key is None:
-        raise ApiFailure(401, "User not found.")
+def usable_key(key: KeyRecord, now: datetime) -> KeyRecord:
+    """The caller (the router or /messages authenticated it), unless disabled or expired: the
+    real API answers 401 for both."""
     if key.disabled:
         raise ApiFailure(401, "API key is disabled")
     if key.is_expired(now):

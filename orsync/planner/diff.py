@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from orsync.planner.live import LiveState, read_live_state
@@ -23,9 +24,24 @@ _RANK = {("guardrail", "create"): 0, ("guardrail", "update"): 0, ("key", "create
 _ASSIGNMENT_RANK = {"assign": 2, "unassign": 3}
 
 
-def build_plan(loaded, client, *, base_url: str = "") -> Plan:
+def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False) -> Plan:
     """Read the live org through the client and compare it with the loaded config."""
-    return plan_from_state(loaded, read_live_state(client), base_url=base_url)
+    return read_and_plan(loaded, client, base_url=base_url, catalog_checks=catalog_checks)[0]
+
+
+def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False) -> tuple[Plan, LiveState]:
+    """The plan and the live state it was computed from (apply needs both).
+
+    With catalog_checks, unknown models and providers stop the plan before the org is read.
+    """
+    warnings: list[str] = []
+    if catalog_checks:
+        from orsync.catalog_check import check_catalog
+
+        warnings = check_catalog(loaded, client)
+    state = read_live_state(client)
+    plan = plan_from_state(loaded, state, base_url=base_url)
+    return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
 
 
 def plan_from_state(loaded, state: LiveState, *, base_url: str = "") -> Plan:
@@ -57,7 +73,7 @@ def _plan(loaded, state: LiveState, base_url: str) -> Plan:
         changes.extend(kind_changes)
         unmanaged.extend(kind_unmanaged)
     changes.sort(key=lambda change: _RANK.get((change.kind, change.action), _ASSIGNMENT_RANK.get(change.action, 6)))
-    return Plan(changes=tuple(changes), unmanaged=tuple(unmanaged), warnings=tuple(_warnings(state, changes)),
+    return Plan(changes=tuple(changes), unmanaged=tuple(unmanaged), warnings=tuple(resolution.warnings + _warnings(state, changes)),
                 config_path=str(loaded.path), config_sha256=loaded.sha256, base_url=base_url,
                 protect=tuple(config.policy.protect), max_deletes=config.policy.max_deletes)
 
@@ -104,11 +120,34 @@ def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None
         return match
     candidates = by_name.get(want.name, [])
     if len(candidates) > 1:
+        candidates = _finished_replacement(kind, want, candidates, resolution)
+    if len(candidates) > 1:
         ids = ", ".join(obj.id for obj in candidates)
         raise resolution.error_at(want.source + ("name",),
                                   f"{len(candidates)} live {kind.kind}s are named {want.name!r} ({ids}); "
                                   f"pin one with `{_pin_field(kind)}:` or rename the others")
     return candidates[0] if candidates else None
+
+
+def _finished_replacement(kind, want: Desired, candidates: list[LiveObject], resolution) -> list[LiveObject]:
+    """Among live namesakes, the one a replacement made, when its old key was never deleted.
+
+    A replacement creates the new key before deleting the old one; if that delete failed, two
+    keys share the name. Exactly one of them has the declared replace-forcing values: that one
+    is the entry, and the others stay unmanaged (deleted only under prune), with a warning.
+    """
+    forcing = kind.replace_fields & want.fields.keys()
+    if not forcing:
+        return candidates
+    finished = [obj for obj in candidates if all(obj.fields.get(name) == want.fields[name] for name in forcing)]
+    if len(finished) != 1:
+        return candidates
+    leftovers = ", ".join(obj.id for obj in candidates if obj is not finished[0])
+    resolution.warnings.append(
+        f"{kind.address(want.name)}: other live {kind.kind}s share its name ({leftovers}) with an older "
+        f"{'/'.join(sorted(forcing))}; probably left by an interrupted replacement. They are unmanaged: "
+        f"delete them, or set policy.prune")
+    return finished
 
 
 def _pin_field(kind) -> str:

@@ -21,6 +21,7 @@ class Resolution:
     replaced: set[str] = field(default_factory=set)          # addresses being replaced
     deleted: set[str] = field(default_factory=set)           # addresses being deleted
     created: set[str] = field(default_factory=set)           # addresses being created
+    warnings: list[str] = field(default_factory=list)        # for the reviewer, in plan order
 
     def is_new(self, address: str) -> bool:
         """The object behind the address will have a new id after apply."""
