@@ -39,11 +39,14 @@ class PlanBreakdown:
     """The phases of a plan run in this process (medians over the repeats)."""
 
     load_s: float         # reading and validating the config file
+    load_cpu_s: float
     read_s: float         # the five listings, concurrently
+    read_cpu_s: float     # of the whole process: the client's worker threads parsing pages
     diff_wall_s: float    # plan_from_state
     diff_cpu_s: float
     render_s: float
     total_s: float
+    total_cpu_s: float
     requests: int         # as the client counted them (retries included)
     changes: int
     heap_peak_mb: float   # tracemalloc, in a separate pass so tracing does not skew the timings
@@ -155,9 +158,10 @@ def plan_breakdown(config_file: Path, emulator: BenchEmulator, repeats: int) -> 
     def median(name: str) -> float:
         return statistics.median(run[name] for run in runs)
 
-    return PlanBreakdown(load_s=median("load"), read_s=median("read"), diff_wall_s=median("diff_wall"),
-                         diff_cpu_s=median("diff_cpu"), render_s=median("render"),
-                         total_s=median("total"), requests=int(runs[-1]["requests"]),
+    return PlanBreakdown(load_s=median("load"), load_cpu_s=median("load_cpu"), read_s=median("read"),
+                         read_cpu_s=median("read_cpu"), diff_wall_s=median("diff_wall"),
+                         diff_cpu_s=median("diff_cpu"), render_s=median("render"), total_s=median("total"),
+                         total_cpu_s=median("total_cpu"), requests=int(runs[-1]["requests"]),
                          changes=int(runs[-1]["changes"]), heap_peak_mb=heap_peak)
 
 
@@ -168,20 +172,20 @@ def _timed_plan(config_file: Path, emulator: BenchEmulator) -> dict[str, float]:
     from orsync.planner.render import render
 
     with client_for(emulator) as client:
-        began = time.perf_counter()
+        marks = [(time.perf_counter(), time.process_time())]
         loaded = load_config(config_file)
-        loaded_at = time.perf_counter()
+        marks.append((time.perf_counter(), time.process_time()))
         state = read_live_state(client)
-        read_at = time.perf_counter()
-        cpu_began = time.process_time()
+        marks.append((time.perf_counter(), time.process_time()))
         plan = plan_from_state(loaded, state)
-        diff_cpu = time.process_time() - cpu_began
-        diffed_at = time.perf_counter()
+        marks.append((time.perf_counter(), time.process_time()))
         render(plan, "text", color=False)
-        rendered_at = time.perf_counter()
-        return {"load": loaded_at - began, "read": read_at - loaded_at, "diff_wall": diffed_at - read_at,
-                "diff_cpu": diff_cpu, "render": rendered_at - diffed_at, "total": rendered_at - began,
-                "requests": client.request_count, "changes": len(plan.changes)}
+        marks.append((time.perf_counter(), time.process_time()))
+    (wall, cpu) = ([b[i] - a[i] for a, b in zip(marks, marks[1:])] for i in (0, 1))
+    return {"load": wall[0], "load_cpu": cpu[0], "read": wall[1], "read_cpu": cpu[1], "diff_wall": wall[2],
+            "diff_cpu": cpu[2], "render": wall[3], "total": marks[-1][0] - marks[0][0],
+            "total_cpu": marks[-1][1] - marks[0][1], "requests": client.request_count,
+            "changes": len(plan.changes)}
 
 
 def _heap_peak_mb(config_file: Path, emulator: BenchEmulator) -> float:

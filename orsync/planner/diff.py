@@ -114,9 +114,9 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
 def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None:
     if want.pin:
         match = by_id.get(want.pin)
-        if match is None and want.present and kind.kind in ("key", "guardrail"):
-            raise resolution.error_at(want.source + (_pin_field(kind),),
-                                      f"no live {kind.kind} has {_pin_field(kind)} {want.pin}")
+        if match is None and want.present and hasattr(kind, "id_attribute"):
+            raise resolution.error_at(want.source + (kind.id_attribute,),
+                                      f"no live {kind.kind} has {kind.id_attribute} {want.pin}")
         return match
     candidates = by_name.get(want.name, [])
     if len(candidates) > 1:
@@ -125,7 +125,7 @@ def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None
         ids = ", ".join(obj.id for obj in candidates)
         raise resolution.error_at(want.source + ("name",),
                                   f"{len(candidates)} live {kind.kind}s are named {want.name!r} ({ids}); "
-                                  f"pin one with `{_pin_field(kind)}:` or rename the others")
+                                  f"pin one with `{kind.id_attribute}:` or rename the others")
     return candidates[0] if candidates else None
 
 
@@ -148,10 +148,6 @@ def _finished_replacement(kind, want: Desired, candidates: list[LiveObject], res
         f"{'/'.join(sorted(forcing))}; probably left by an interrupted replacement. They are unmanaged: "
         f"delete them, or set policy.prune")
     return finished
-
-
-def _pin_field(kind) -> str:
-    return "hash" if kind.kind == "key" else "id"
 
 
 def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Change | None:

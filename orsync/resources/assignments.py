@@ -16,7 +16,9 @@ from orsync.resources.base import Desired, LiveObject, ResourceKind
 class _Assignments(ResourceKind):
     managed = ("guardrail",)
     verbs: ClassVar[dict[str, str]] = {"create": "assign", "update": "assign", "delete": "unassign"}
-    target_kind: ClassVar[str]
+    listing: ClassVar[str]            # LiveState field with the org-wide assignment rows
+    target_attribute: ClassVar[str]   # the row's field naming what is governed
+    client_noun: ClassVar[str]        # client.assign_<noun> / unassign_<noun>
 
     def classify(self, after: dict[str, Any]) -> str:
         return "assign" if after.get("guardrail") is not None else "unassign"
@@ -51,6 +53,25 @@ class _Assignments(ResourceKind):
         found = [g.id for g in resolution.state.guardrails if guardrail in (g.name, g.id)]
         return found[0] if len(found) == 1 else None
 
+    def live(self, state, resolution) -> list[LiveObject]:
+        """One object per declared target that exists live, with its current guardrail (or None)."""
+        names = self.declared_guardrail_names(resolution)
+        rows = getattr(state, self.listing)
+        guardrail_by_target = {getattr(row, self.target_attribute): row.guardrail_id for row in rows}
+        objects = []
+        for name, target_id in self.live_targets(resolution):
+            guardrail_id = guardrail_by_target.get(target_id)
+            objects.append(LiveObject(id=target_id, name=name, fields=self.live_fields(guardrail_id, names),
+                                      digest_source={self.target_attribute: target_id, "guardrail_id": guardrail_id},
+                                      refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
+        return objects
+
+    def assign(self, client, guardrail_id: str, ids: list[str]) -> int:
+        return getattr(client, f"assign_{self.client_noun}")(guardrail_id, ids)
+
+    def unassign(self, client, guardrail_id: str, ids: list[str]) -> int:
+        return getattr(client, f"unassign_{self.client_noun}")(guardrail_id, ids)
+
     @staticmethod
     def refs_for(target_address: str, guardrail: str | None) -> dict[str, str]:
         refs = {"target": target_address}
@@ -63,7 +84,9 @@ class _Assignments(ResourceKind):
 class KeyAssignments(_Assignments):
     kind = "key_assignment"
     type_name = "openrouter_guardrail_key_assignment"
-    target_kind = "key"
+    listing = "key_assignments"
+    target_attribute = "key_hash"
+    client_noun = "keys"
 
     def desired(self, config, resolution) -> list[Desired]:
         wanted = []
@@ -93,32 +116,19 @@ class KeyAssignments(_Assignments):
                 return names.get(row.guardrail_id)
         return None
 
-    def live(self, state, resolution) -> list[LiveObject]:
-        names = self.declared_guardrail_names(resolution)
-        guardrail_by_hash = {row.key_hash: row.guardrail_id for row in state.key_assignments}
-        objects = []
+    def live_targets(self, resolution):
         for address, key_hash in resolution.live_ids.items():
-            if (not address.startswith("key.") or not key_hash or address in resolution.deleted
-                    or resolution.is_new(address)):
-                continue
-            guardrail_id = guardrail_by_hash.get(key_hash)
-            fields = self.live_fields(guardrail_id, names)
-            objects.append(LiveObject(id=key_hash, name=address.removeprefix("key."), fields=fields,
-                                      digest_source={"key_hash": key_hash, "guardrail_id": guardrail_id},
-                                      refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
-        return objects
-
-    def assign(self, client, guardrail_id: str, ids: list[str]) -> int:
-        return client.assign_keys(guardrail_id, ids)
-
-    def unassign(self, client, guardrail_id: str, ids: list[str]) -> int:
-        return client.unassign_keys(guardrail_id, ids)
+            if (address.startswith("key.") and key_hash and address not in resolution.deleted
+                    and not resolution.is_new(address)):
+                yield address.removeprefix("key."), key_hash
 
 
 class MemberAssignments(_Assignments):
     kind = "member_assignment"
     type_name = "openrouter_guardrail_member_assignment"
-    target_kind = "member"
+    listing = "member_assignments"
+    target_attribute = "user_id"
+    client_noun = "members"
 
     def desired(self, config, resolution) -> list[Desired]:
         wanted = []
@@ -140,23 +150,7 @@ class MemberAssignments(_Assignments):
         field = "email" if spec.email else "id"
         raise resolution.error_at(("members", index, field), f"{spec.ref} is not a member of the organization")
 
-    def live(self, state, resolution) -> list[LiveObject]:
-        names = self.declared_guardrail_names(resolution)
-        guardrail_by_user = {row.user_id: row.guardrail_id for row in state.member_assignments}
-        objects = []
+    def live_targets(self, resolution):
         for address, user_id in resolution.live_ids.items():
-            if not address.startswith("member."):
-                continue
-            guardrail_id = guardrail_by_user.get(user_id)
-            objects.append(LiveObject(id=user_id, name=address.removeprefix("member."),
-                                      fields=self.live_fields(guardrail_id, names),
-                                      digest_source={"user_id": user_id, "guardrail_id": guardrail_id},
-                                      refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
-        return objects
-
-    def assign(self, client, guardrail_id: str, ids: list[str]) -> int:
-        return client.assign_members(guardrail_id, ids)
-
-    def unassign(self, client, guardrail_id: str, ids: list[str]) -> int:
-        return client.unassign_members(guardrail_id, ids)
-
+            if address.startswith("member."):
+                yield address.removeprefix("member."), user_id

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind
+from orsync.resources.base import CreateResult
+from orsync.resources.named import NamedKind
 
 # POST /keys cannot set `disabled`: a key that must start disabled is created, then PATCHed.
 CREATE_FIELDS = frozenset({"name", "limit", "limit_reset", "include_byok_in_limit", "expires_at",
                            "creator_user_id"})
 
 
-class Keys(ResourceKind):
+class Keys(NamedKind):
     kind = "key"
+    section = "keys"
+    id_attribute = "hash"
     type_name = "openrouter_api_key"
     managed = ("name", "limit", "limit_reset", "include_byok_in_limit", "expires_at", "disabled",
                "creator_user_id")
@@ -20,28 +23,7 @@ class Keys(ResourceKind):
     replace_fields = frozenset({"expires_at", "creator_user_id"})
     number_fields = frozenset({"limit"})
     time_fields = frozenset({"expires_at"})
-    prunable = True
     issues_secret = True
-
-    def desired(self, config, resolution) -> list[Desired]:
-        return [
-            Desired(
-                name=spec.name,
-                fields=self.normalise_all({"name": spec.name, **spec.managed_fields()}),
-                present=spec.state == "present",
-                pin=spec.hash,
-                source=("keys", index),
-            )
-            for index, spec in enumerate(config.keys)
-        ]
-
-    def live(self, state, resolution) -> list[LiveObject]:
-        return [self.live_object(key) for key in state.keys]
-
-    def live_object(self, key: Any) -> LiveObject:
-        fields = self.normalise_all({name: getattr(key, name, None) for name in self.managed})
-        return LiveObject(id=key.hash, name=key.name, fields=fields,
-                          digest_source={"hash": key.hash, **fields})
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
         """POST, then PATCH `disabled`; `on_created(result)` runs in between, so that the secret
@@ -59,7 +41,3 @@ class Keys(ResourceKind):
 
     def delete(self, client, live_id: str) -> None:
         client.delete_key(live_id)
-
-    def find_created(self, state, body: dict[str, Any]) -> list[str]:
-        """Hashes of live keys that a create with this body could have made (lost responses)."""
-        return [key.hash for key in state.keys if key.name == body.get("name")]

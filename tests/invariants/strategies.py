@@ -30,7 +30,7 @@ KEY_NAMES = ["alpha", "beta", "gamma", "ci-smoke", "prod-api", "batch"]
 GUARDRAIL_NAMES = ["ci-policy", "prod-budget", "data-science", "web"]
 MODELS = ["openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3.5-haiku",
           "google/gemini-2.5-flash", "meta-llama/llama-3.1-8b-instruct"]
-PROVIDERS = ["openai", "anthropic", "google", "together", "azure"]
+PROVIDERS = ["openai", "anthropic", "google-vertex", "together", "azure"]  # in the emulator catalog
 INTERVALS = ["daily", "weekly", "monthly"]
 FUTURE = ["2031-01-01T00:00:00Z", "2032-06-30T12:30:00Z", "2040-12-31T23:59:59Z"]
 PAST = ["2020-01-01T00:00:00Z", "2024-02-29T08:00:00Z"]
