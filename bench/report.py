@@ -101,7 +101,8 @@ def _targets_table(results: Results) -> list[str]:
     sampled = (f"{baseline.sampled_requests:,} of them timed in {_s(baseline.sample_s)}, extrapolated linearly"
                if baseline.sampled else "all of them timed")
     rows = [
-        ("`orsync plan` wall time (the whole command: start-up, load, read, diff, render)",
+        (f"`orsync plan` wall time (the whole command: start-up, load, read, diff, render; median of "
+         f"{settings.repeats})",
          _s(plan.command.wall_s), f"< {PLAN_TARGET_S:g} s", _verdict(plan.command.wall_s < PLAN_TARGET_S)),
         ("`orsync plan` requests", f"{plan.requests.total:,}; the listings need {minimum:,}",
          f"<= {minimum:,}", _verdict(plan.requests.total <= minimum)),

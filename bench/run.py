@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-sample", type=int, default=defaults.baseline_sample,
                         help="baseline calls to time before extrapolating; 0 times them all")
     parser.add_argument("--startup-runs", type=int, default=defaults.startup_runs)
-    parser.add_argument("--repeats", type=int, default=defaults.repeats, help="in-process plan runs")
+    parser.add_argument("--repeats", type=int, default=defaults.repeats, help="runs of the plan (in process, and as a command); medians are shown")
     parser.add_argument("--emulator", choices=("process", "thread"), default=defaults.emulator_mode,
                         help="where the emulator runs (a process keeps its CPU out of orsync's figures)")
     parser.add_argument("--out", default=str(RESULTS_FILE),

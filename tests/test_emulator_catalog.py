@@ -150,3 +150,36 @@ def test_a_seeded_catalog_replaces_the_builtin_one(make_emulator):
     assert usage["cost"] == pytest.approx(usage["prompt_tokens"] * 0.001 + usage["completion_tokens"] * 0.002)
     assert caller.post("/chat/completions", json={
         "model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).status_code == 400
+
+
+def _bad_catalogs() -> list[tuple[dict, str]]:
+    unknown_provider = default_catalog_data()
+    unknown_provider["models"][1]["endpoints"][0]["provider"] = "nobody"
+    bad_context = default_catalog_data()
+    bad_context["models"][2]["context_length"] = "big"
+    modalities_as_text = default_catalog_data()
+    modalities_as_text["models"][0]["output_modalities"] = "text"
+    twice = default_catalog_data()
+    twice["models"].append(twice["models"][0])
+    return [
+        (unknown_provider, r"seed catalog.models\[1\].endpoints\[0\]: provider 'nobody'"),
+        (bad_context, r"seed catalog.models\[2\]: context_length must be an integer"),
+        (modalities_as_text, r"seed catalog.models\[0\]: output_modalities must be a list of strings"),
+        (twice, r"seed catalog.models\[10\]: model 'openai/gpt-4o-mini' is listed twice"),
+        ([], r"seed catalog: expected a mapping with providers and models"),
+    ]
+
+
+@pytest.mark.parametrize(("catalog", "message"), _bad_catalogs())
+def test_a_bad_seeded_catalog_is_refused_when_seeding(catalog, message):
+    from orsync.emulator.state import EmulatorState
+
+    with pytest.raises(ValueError, match=message):
+        EmulatorState.from_seed({"catalog": catalog})
+
+
+def test_reseeding_with_a_bad_catalog_is_a_400_and_keeps_the_org(shared):
+    catalog, message = _bad_catalogs()[0]
+    answer = shared.http(verify=False).post(shared.control_url + "/seed", json={"catalog": catalog})
+    assert answer.status_code == 400 and "provider 'nobody'" in answer.json()["error"]["message"]
+    assert shared.http(key="", verify=False).get("/models").status_code == 200

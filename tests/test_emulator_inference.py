@@ -19,11 +19,13 @@ import pytest
 
 from orsync.emulator import inference, ledger
 from orsync.emulator.catalog import catalog_of
+from orsync.emulator.faults import FAULT_MESSAGES
 from orsync.emulator.inference import Usage
 from orsync.emulator.router import ApiFailure
 from orsync.emulator.routing import GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose
 from orsync.emulator.state import EmulatorState
 from orsync.emulator.testing import RunningEmulator, start_emulator
+from tests.openapi_schema import validate_response
 
 HELLO = [{"role": "user", "content": "Reply with OK"}]
 MINI = {"model": "openai/gpt-4o-mini", "messages": HELLO}
@@ -207,7 +209,7 @@ def test_usage_windows_roll_when_a_window_turns():
     monday = sunday + timedelta(hours=2)
     ledger.check_key_limit(key, monday)  # a new day: the daily limit is fresh again
     assert (key.usage, key.usage_daily, key.usage_weekly, key.usage_monthly) == (1.0, 0.0, 0.0, 1.0)
-    ledger.roll_usage_windows(key, datetime(2026, 4, 1, tzinfo=timezone.utc))
+    key.roll_windows(datetime(2026, 4, 1, tzinfo=timezone.utc))
     assert key.usage_monthly == 0.0 and key.usage == 1.0
 
 
@@ -304,6 +306,25 @@ def test_messages_accept_x_api_key_and_answer_errors_in_anthropic_format(org):
     assert blocked.status_code == 403
     assert blocked.json()["error"]["type"] == "permission_error"
     assert blocked.json()["error"]["message"].startswith("Request blocked")
+
+
+def test_messages_answers_wrong_methods_and_every_fault_in_anthropic_format(org):
+    ci = org.key("ci-smoke")
+    wrong_method = ci.get("/messages")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["type"] == "invalid_request_error"
+    validate_response("/messages", "POST", 400, wrong_method.json())  # 405 is not documented
+    try:
+        for kind in FAULT_MESSAGES:
+            org.emulator.set_faults(1.0, kinds=[kind])
+            failed = ci.post("/messages", json={**MINI, "model": "anthropic/claude-3.5-haiku"})
+            assert (failed.status_code, failed.json()["type"]) == (int(kind), "error")
+            assert failed.json()["error"]["message"] == FAULT_MESSAGES[kind]
+            validate_response("/messages", "POST", 500, failed.json())  # one schema for all
+            chat = ci.post("/chat/completions", json=MINI)
+            assert chat.json()["error"]["code"] == int(kind)  # OpenRouter's format elsewhere
+    finally:
+        org.emulator.set_faults(0.0)
 
 
 def test_embeddings_are_deterministic_with_the_dimensions_asked(org):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -184,3 +185,71 @@ def test_listing_offset_validation(api):
     assert error_message(api.get("/keys", params={"offset": "ten"}), "/keys", 400) == \
         "Invalid input: expected number, received NaN"
     assert validated_json(api.get("/keys", params={"offset": 1000}), "/keys", 200) == {"data": []}
+
+
+# --- usage windows and limit_remaining ------------------------------------------------------
+
+class Clock:
+    """A settable clock for the app: `make_emulator(clock=clock)`; `clock.now = ...` moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+WINDOWS = ("usage_daily", "usage_weekly", "usage_monthly")
+CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Reply with OK"}]}
+
+
+def usage_seen(emulator, key_hash: str, secret: str) -> list[dict]:
+    """The key's figures as GET /keys, GET /keys/{hash} and GET /key (with its secret) show them."""
+    listed = validated_json(emulator.http().get("/keys"), "/keys", 200)["data"]
+    one = validated_json(emulator.http().get(f"/keys/{key_hash}"), KEY, 200)["data"]
+    mine = validated_json(emulator.http(secret).get("/key"), "/key", 200)["data"]
+    return [next(k for k in listed if k["hash"] == key_hash), one, mine]
+
+
+def test_figures_of_windows_that_turned_since_the_last_charge_read_zero(emulator):
+    key = emulator.state.key_named("prod-backend")
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with emulator.state.lock:
+        key.usage_daily = key.usage_weekly = key.usage_monthly = 3.0
+        key.last_used_at = long_ago
+    for shown in usage_seen(emulator, key.hash, key.secret):
+        assert [shown[w] for w in WINDOWS] == [0, 0, 0] and shown["usage"] == 41.25
+        assert shown["limit_remaining"] == 200  # a monthly limit: the new month is unspent
+
+
+def test_windows_roll_at_midnight_week_and_month_boundaries(make_emulator):
+    clock = Clock(datetime(2026, 3, 31, 23, 59, tzinfo=timezone.utc))  # a Tuesday
+    emulator = make_emulator({"keys": [{"name": "spender", "limit": 1, "limit_reset": "daily"}]},
+                             clock=clock)
+    key = emulator.state.key_named("spender")
+    answer = emulator.http(key.secret).post("/chat/completions", json=CHAT)
+    cost = answer.json()["usage"]["cost"]
+    assert answer.status_code == 200 and cost > 0
+    for shown in usage_seen(emulator, key.hash, key.secret):
+        assert [shown[w] for w in WINDOWS] == [cost, cost, cost]
+        assert shown["limit_remaining"] == pytest.approx(1 - cost)
+    clock.now = datetime(2026, 4, 1, 0, 1, tzinfo=timezone.utc)  # new day and month, same week
+    for shown in usage_seen(emulator, key.hash, key.secret):
+        assert [shown[w] for w in WINDOWS] == [0, cost, 0] and shown["usage"] == cost
+        assert shown["limit_remaining"] == 1
+    clock.now = datetime(2026, 4, 6, 0, 1, tzinfo=timezone.utc)  # the next Monday
+    for shown in usage_seen(emulator, key.hash, key.secret):
+        assert [shown[w] for w in WINDOWS] == [0, 0, 0] and shown["usage"] == cost
+
+
+def test_limit_remaining_counts_the_spend_of_the_limit_window(make_emulator):
+    spent = {"usage": 100, "usage_daily": 1, "byok_usage": 7, "byok_usage_daily": 0.5}
+    emulator = make_emulator({"keys": [
+        {"name": "daily", "limit": 5, "limit_reset": "daily", **spent},
+        {"name": "daily-byok", "limit": 5, "limit_reset": "daily", "include_byok_in_limit": True, **spent},
+        {"name": "total-byok", "limit": 200, "include_byok_in_limit": True, **spent},
+        {"name": "total", "limit": 50, **spent},
+    ]})
+    rows = validated_json(emulator.http().get("/keys"), "/keys", 200)["data"]
+    assert {row["name"]: row["limit_remaining"] for row in rows} == {
+        "daily": 4, "daily-byok": 3.5, "total-byok": 93, "total": 0}

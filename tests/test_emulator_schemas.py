@@ -52,6 +52,7 @@ class Env:
 
     def reset(self) -> None:
         self.emulator.control("POST", "/reset")
+        self.emulator.set_faults(0.0)
 
     def client(self, caller: str) -> httpx.Client:
         """`management`, `ci` (ci-smoke: guardrail ci-policy), `prod` (prod-backend),
@@ -127,6 +128,11 @@ class Case:
     def schema_path(self) -> str:
         template = self.template or self.path
         return SCHEMA_TWINS.get(template, template)
+
+
+def fault(kind: str) -> Callable[[Env], None]:
+    """A `before` hook: every API request of the case fails with this injected fault."""
+    return lambda env: env.emulator.set_faults(1.0, kinds=[kind])
 
 
 def _filled(value: Any, env: Env) -> Any:
@@ -257,6 +263,10 @@ CASES = [
     Case("messages without auth", 401, "anonymous", "POST", "/messages", HAIKU),
     Case("messages blocked by guardrail", 403, "ci", "POST", "/messages",
          {**CHAT, "model": "anthropic/claude-sonnet-4"}),
+    Case("messages at an unknown path", 404, "ci", "POST", "/messages/count_tokens", HAIKU,
+         template="/messages"),
+    *(Case(f"messages with an injected {status}", status, "ci", "POST", "/messages", HAIKU,
+           before=fault(str(status))) for status in (429, 500, 503, 529)),
     Case("embeddings", 200, "prod", "POST", "/embeddings", {**EMBED, "input": ["a", "b"]}),
     Case("embeddings in base64", 200, "prod", "POST", "/embeddings",
          {**EMBED, "model": "openai/text-embedding-3-large", "encoding_format": "base64"}),

@@ -66,3 +66,11 @@ class AppContext:
         if self.use_emulator:
             return f"emulator ({self.emulator_dir})"
         return str(client.base_url)
+
+    def known_key_secrets(self) -> dict[str, str]:
+        """Secrets the target itself knows: the embedded emulator's keys, by unique name."""
+        if not self.use_emulator:
+            return {}
+        from orsync.emulator.embedded import embedded_key_secrets
+
+        return embedded_key_secrets(self.emulator_dir)

@@ -25,7 +25,8 @@ def _inference_key(key_name: str | None, key_variable: str | None, secrets_file:
 
     if not (key_name or key_variable or required):
         return None
-    return KeyChoice(key_name, key_variable, secrets_file).secret()
+    known = click.get_current_context().obj.known_key_secrets()
+    return KeyChoice(key_name, key_variable, secrets_file, known).secret()
 
 
 def _simple_view(name: str, summary: str, fetch: str, view: str):

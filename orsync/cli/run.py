@@ -68,7 +68,7 @@ def _execute(endpoint: str, inputs: tuple[str, ...], *, one_per_line: bool, key_
     prompt = Prompt(texts=texts, models=_split(models), provider_order=_split(provider_order), **fields)
     body = build_body(endpoint, prompt)  # a malformed request is refused before a key is looked up
     secrets_file = secrets_file or ctx.meta.get(SECRETS_FILE_META)
-    secret = KeyChoice(key_name, key_variable, secrets_file).secret()
+    secret = KeyChoice(key_name, key_variable, secrets_file, ctx.obj.known_key_secrets()).secret()
     with ctx.obj.client() as client:
         run_once(client, endpoint, body, secret, documents=texts, as_json=as_json, echo=click.echo)
 
@@ -101,10 +101,12 @@ def run(ctx: click.Context, suite_file: str | None, secrets_file: str | None,
         raise click.UsageError(
             "give an endpoint (chat, responses, messages, embeddings, rerank) or --suite FILE")
     from orsync.smoke.command import run_suite_file
+    from orsync.smoke.secrets import KeySource
 
     style = click.style if ctx.obj.color and os.isatty(1) else None
     with ctx.obj.client() as client:
-        passed = run_suite_file(client, suite_file, secrets_file=secrets_file, junit_file=junit_file,
+        passed = run_suite_file(client, suite_file, junit_file=junit_file,
+                                keys=KeySource(secrets_file, known=ctx.obj.known_key_secrets()),
                                 concurrency=concurrency, echo=click.echo, style=style)
     if not passed:
         ctx.exit(1)

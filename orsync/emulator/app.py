@@ -12,7 +12,9 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from os import PathLike
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,7 +25,9 @@ from orsync.emulator.persistence import StateFile
 from orsync.emulator.router import (
     ApiFailure, Call, EmulatorResponse, Route, Router, discover_routes,
 )
+from orsync.emulator.envelopes import ErrorFormat
 from orsync.emulator.state import EmulatorState
+from orsync.emulator.windows import utc_now
 
 BASE_PATH = "/api/v1"
 CONTROL_PATH = "/_emulator"
@@ -35,8 +39,10 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState, *, management_key: str | None = None,
                  latency_ms: float = 0, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_kinds: tuple[str, ...] = FAULT_KINDS, retry_after: float = 1.0,
-                 persist_path: str | PathLike | None = None) -> None:
+                 persist_path: str | PathLike | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.state = state
+        self.clock = clock  # what "now" is for usage windows, expiry and timestamps
         self.router = Router(discover_routes())
         self.control_router = Router(control.ROUTES)
         self.latency_ms = latency_ms
@@ -67,7 +73,7 @@ class EmulatorApp:
                 return self._serve_api(request, path[len(BASE_PATH):])
             raise ApiFailure(404, "Not Found")
         except ApiFailure as failure:
-            return failure.response()
+            return failure.response(self._error_format(path))
 
     def _serve_api(self, request: _Request, subpath: str) -> EmulatorResponse:
         endpoint, params = self.router.resolve(request.method, subpath)
@@ -76,16 +82,16 @@ class EmulatorApp:
             time.sleep(self.latency_ms / 1000)  # outside the lock: concurrent clients overlap
         fault = self.faults.pick(request.method in WRITE_METHODS)
         if fault is not None and fault != "drop":
-            return self.faults.response(fault)
+            raise self.faults.failure(fault)
         response = self._run(endpoint, params, request)
         return replace(response, drop=True) if fault == "drop" else response
 
     def _run(self, endpoint: Route, params: dict[str, str], request: _Request) -> EmulatorResponse:
         with self.state.lock:
-            caller = self._authenticate(endpoint.auth, request.headers)
+            caller = self._authenticate(endpoint, request.headers)
             call = Call(request.method, request.path, params, request.query, request.headers,
                         _parse_body(request.body), request.body, self.state, caller, self,
-                        endpoint.template)
+                        self.clock(), endpoint.template)
             response = _as_response(endpoint.handler(call))
             if request.method in WRITE_METHODS and response.status < 400:
                 self.save()
@@ -93,9 +99,17 @@ class EmulatorApp:
 
     # --- authentication -------------------------------------------------------------------
 
-    def _authenticate(self, mode: str, headers: dict[str, str]):
+    def _error_format(self, path: str) -> ErrorFormat:
+        if path.startswith(BASE_PATH + "/"):
+            return self.router.error_format(path[len(BASE_PATH):])
+        return "openrouter"
+
+    def _authenticate(self, endpoint: Route, headers: dict[str, str]):
         secret = _bearer(headers.get("authorization", ""))
+        if not secret and endpoint.errors == "anthropic":
+            secret = headers.get("x-api-key", "").strip()  # how Anthropic's SDKs send the key
         caller = self.state.find_key_by_secret(secret) if secret else None
+        mode = endpoint.auth
         if mode == "none":
             return caller
         if not secret:

@@ -174,11 +174,13 @@ class Catalog:
         """A catalog from its document form; ValueError names the bad entry."""
         if not isinstance(data, dict):
             raise ValueError("catalog: expected a mapping with providers and models")
-        providers = [_provider(f"catalog.providers[{n}]", row)
-                     for n, row in enumerate(data.get("providers") or [])]
+        providers = _unique("provider", "slug", [
+            _provider(f"catalog.providers[{n}]", row)
+            for n, row in enumerate(_listed("catalog", data, "providers"))])
         by_slug = {p.slug: p for p in providers}
-        models = [_model(f"catalog.models[{n}]", row, by_slug)
-                  for n, row in enumerate(data.get("models") or [])]
+        models = _unique("model", "id", [
+            _model(f"catalog.models[{n}]", row, by_slug)
+            for n, row in enumerate(_listed("catalog", data, "models"))])
         return cls(providers, models)
 
     def model(self, name: str) -> Model | None:
@@ -231,9 +233,9 @@ def catalog_of(state: Any) -> Catalog:
 
 def _provider(where: str, row: Any) -> Provider:
     _require(where, row, ("slug", "name"))
-    datacenters = row.get("datacenters")
+    datacenters = _strings(where, row, "datacenters")
     return Provider(slug=row["slug"], name=row["name"], headquarters=row.get("headquarters"),
-                    datacenters=tuple(datacenters) if datacenters is not None else None,
+                    datacenters=datacenters,
                     privacy_policy_url=row.get("privacy_policy_url"),
                     terms_of_service_url=row.get("terms_of_service_url"),
                     status_page_url=row.get("status_page_url"))
@@ -241,25 +243,23 @@ def _provider(where: str, row: Any) -> Provider:
 
 def _model(where: str, row: Any, providers: dict[str, Provider]) -> Model:
     _require(where, row, ("id", "name", "context_length", "endpoints"))
-    if not isinstance(row["endpoints"], list):
-        raise ValueError(f"{where}: endpoints is a list of at least one endpoint")
-    context = int(row["context_length"])
+    context = _integer(where, row, "context_length")
     own_pricing = _pricing(where, row["pricing"]) if row.get("pricing") else None
     endpoints = tuple(_endpoint(f"{where}.endpoints[{n}]", row["id"], e, providers, context,
                                 row.get("pricing"))
-                      for n, e in enumerate(row["endpoints"]))
+                      for n, e in enumerate(_listed(where, row, "endpoints")))
     return Model(
         id=row["id"], canonical_slug=row.get("canonical_slug") or row["id"], name=row["name"],
-        created=int(row.get("created", 0)), description=row.get("description", ""),
+        created=_integer(where, row, "created") or 0, description=row.get("description", ""),
         context_length=context,
-        input_modalities=tuple(row.get("input_modalities") or TEXT_MODALITIES),
-        output_modalities=tuple(row.get("output_modalities") or TEXT_MODALITIES),
+        input_modalities=_strings(where, row, "input_modalities") or TEXT_MODALITIES,
+        output_modalities=_strings(where, row, "output_modalities") or TEXT_MODALITIES,
         tokenizer=row.get("tokenizer", "Other"), instruct_type=row.get("instruct_type"),
         pricing=own_pricing or _cheapest_pricing(endpoints),
-        supported_parameters=tuple(row.get("supported_parameters") or ()),
-        categories=tuple(row.get("categories") or ()), endpoints=endpoints,
+        supported_parameters=_strings(where, row, "supported_parameters") or (),
+        categories=_strings(where, row, "categories") or (), endpoints=endpoints,
         hugging_face_id=row.get("hugging_face_id"), knowledge_cutoff=row.get("knowledge_cutoff"),
-        embedding_dimensions=row.get("embedding_dimensions"))
+        embedding_dimensions=_integer(where, row, "embedding_dimensions"))
 
 
 def _endpoint(where: str, model_id: str, row: Any, providers: dict[str, Provider], context: int,
@@ -272,8 +272,8 @@ def _endpoint(where: str, model_id: str, row: Any, providers: dict[str, Provider
     if pricing is None:
         raise ValueError(f"{where}: no pricing on the endpoint or its model")
     return Endpoint(model_id=model_id, provider=provider, pricing=_pricing(where, pricing),
-                    context_length=int(row.get("context_length", context)),
-                    max_completion_tokens=row.get("max_completion_tokens"),
+                    context_length=_integer(where, row, "context_length") or context,
+                    max_completion_tokens=_integer(where, row, "max_completion_tokens"),
                     quantization=row.get("quantization"), zdr=bool(row.get("zdr", False)),
                     is_moderated=bool(row.get("is_moderated", False)),
                     supports_implicit_caching=bool(row.get("supports_implicit_caching", False)))
@@ -306,6 +306,40 @@ def _require(where: str, row: Any, names: tuple[str, ...]) -> None:
     missing = [n for n in names if row.get(n) in (None, "", [])]
     if missing:
         raise ValueError(f"{where}: {missing[0]!r} is required")
+
+
+def _listed(where: str, row: dict, name: str) -> list:
+    value = row.get(name) or []
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: {name} must be a list")
+    return value
+
+
+def _integer(where: str, row: dict, name: str) -> int | None:
+    value = row.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{where}: {name} must be an integer")
+    return value
+
+
+def _strings(where: str, row: dict, name: str) -> tuple[str, ...] | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{where}: {name} must be a list of strings")
+    return tuple(value)
+
+
+def _unique(kind: str, field: str, entries: list) -> list:
+    """The entries, refusing two with one identity (the catalog could not tell them apart)."""
+    seen: set[str] = set()
+    for n, entry in enumerate(entries):
+        identity = getattr(entry, field)
+        if identity in seen:
+            raise ValueError(f"catalog.{kind}s[{n}]: {kind} {identity!r} is listed twice")
+        seen.add(identity)
+    return entries
 
 
 def _csv(value: str | None) -> list[str]:

@@ -32,3 +32,14 @@ def embedded_client_options(directory: str | PathLike) -> dict[str, Any]:
     app = embedded_app(directory)
     return {"base_url": EMBEDDED_BASE_URL, "management_key": app.management_key,
             "transport": EmulatorTransport(app)}
+
+
+def embedded_key_secrets(directory: str | PathLike) -> dict[str, str]:
+    """Name -> secret of the embedded org's inference keys whose name is unique.
+
+    The emulator is the one place a key's secret can be read again: `orsync --emulator run`
+    uses this for keys the default seed made, which apply never saw being created.
+    """
+    keys = [key for key in embedded_app(directory).state.keys.values() if not key.is_management]
+    names = [key.name for key in keys]
+    return {key.name: key.secret for key in keys if names.count(key.name) == 1}

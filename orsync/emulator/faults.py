@@ -10,7 +10,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-from orsync.emulator.router import EmulatorResponse, error_body
+from orsync.emulator.router import ApiFailure
 
 # The message each status carries in the reference spec's examples.
 FAULT_MESSAGES = {
@@ -70,8 +70,8 @@ class FaultInjector:
             choice = self._rng.choice(kinds) if kinds else None
         return choice if hit else None
 
-    def response(self, kind: str) -> EmulatorResponse:
-        """The error answer for a non-drop fault."""
+    def failure(self, kind: str) -> ApiFailure:
+        """The error a non-drop fault answers (in the format of the route it hits)."""
         status = int(kind)
-        headers = {"retry-after": f"{self.settings.retry_after:g}"} if status == 429 else {}
-        return EmulatorResponse.json(status, error_body(status, FAULT_MESSAGES[kind]), headers)
+        headers = {"retry-after": f"{self.settings.retry_after:g}"} if status == 429 else None
+        return ApiFailure(status, FAULT_MESSAGES[kind], headers=headers)

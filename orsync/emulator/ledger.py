@@ -6,8 +6,9 @@ GET /generation and GET /activity read.
 - Guardrail budgets are per entity, as the real API documents: a guardrail assigned to a key
   counts that key's spend; one assigned to a member counts the spend of every key that member
   created. Both apply to a member's key, each checked on its own. Spent means 403.
-- Usage windows roll lazily: a key's daily, weekly and monthly figures are zeroed when a
-  window has turned since `last_used_at`, the time of its last charge.
+- Usage windows roll lazily (`KeyRecord.roll_windows`): a key's daily, weekly and monthly
+  figures are zeroed when a window has turned since `last_used_at`, its last charge; every
+  check, charge and rendering of a key rolls it first.
 - Activity is kept as one row per UTC day, key, model and endpoint in `state.activity` (plain
   JSON, persisted with the state), and reported aggregated per day, model and endpoint for the
   last 30 completed UTC days, as the reference spec describes GET /activity.
@@ -24,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from orsync.emulator.catalog import Endpoint, Model, endpoint_stats
 from orsync.emulator.inference import Usage
-from orsync.emulator.records import parse_iso
 from orsync.emulator.router import ApiFailure
+from orsync.emulator.windows import iso_time, next_reset
 
 if TYPE_CHECKING:
     from orsync.emulator.records import GuardrailRecord, KeyRecord
     from orsync.emulator.state import EmulatorState
 
-WINDOW_SUFFIXES = {"daily": "_daily", "weekly": "_weekly", "monthly": "_monthly", None: ""}
 ACTIVITY_DAYS = 30
 KEYS_URL = "https://openrouter.ai/settings/keys"
 ALPHANUMERIC = string.ascii_letters + string.digits
@@ -52,62 +52,12 @@ class Served:
     session_id: str | None = None
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def window_start(interval: str | None, now: datetime) -> datetime | None:
-    """Start of the UTC window `now` falls in; None for all time."""
-    day = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    if interval == "daily":
-        return day
-    if interval == "weekly":
-        return day - timedelta(days=day.weekday())
-    if interval == "monthly":
-        return day.replace(day=1)
-    return None
-
-
-def next_reset(interval: str | None, now: datetime) -> datetime | None:
-    start = window_start(interval, now)
-    if start is None:
-        return None
-    if interval == "monthly":
-        return (start + timedelta(days=32)).replace(day=1)
-    return start + timedelta(days=1 if interval == "daily" else 7)
-
-
-def roll_usage_windows(key: KeyRecord, now: datetime) -> None:
-    """Zero the windowed usage figures whose window has turned since the key's last charge."""
-    if key.last_used_at is None:
-        return  # never charged here: seeded figures are taken as current
-    last = parse_iso(key.last_used_at)
-    for interval in ("daily", "weekly", "monthly"):
-        if window_start(interval, last) < window_start(interval, now):
-            suffix = WINDOW_SUFFIXES[interval]
-            setattr(key, "usage" + suffix, 0.0)
-            setattr(key, "byok_usage" + suffix, 0.0)
-
-
-def roll_all_usage_windows(state: EmulatorState, now: datetime | None = None) -> None:
-    """Bring every key's windowed usage up to date (before a listing shows them)."""
-    moment = now or utc_now()
-    for key in state.keys.values():
-        roll_usage_windows(key, moment)
-
-
-def window_spend(key: KeyRecord, interval: str | None, include_byok: bool) -> float:
-    suffix = WINDOW_SUFFIXES[interval]
-    spent = getattr(key, "usage" + suffix)
-    return spent + (getattr(key, "byok_usage" + suffix) if include_byok else 0.0)
-
-
 def check_key_limit(key: KeyRecord, now: datetime) -> None:
     """402 when the key's limit for its current window is spent (a limit of 0 refuses all)."""
     if key.limit is None:
         return
-    roll_usage_windows(key, now)
-    spent = window_spend(key, key.limit_reset, key.include_byok_in_limit)
+    key.roll_windows(now)
+    spent = key.window_spend(key.limit_reset, key.include_byok_in_limit)
     if key.limit - spent > 0:
         return
     scope = key.limit_reset or "total"
@@ -138,8 +88,8 @@ def check_guardrail_budgets(state: EmulatorState, key: KeyRecord,
             continue
         counted = [key] if scope == "api-key" else member_keys(state, key.creator_user_id)
         for record in counted:
-            roll_usage_windows(record, now)
-        spent = sum(window_spend(k, guardrail.reset_interval, guardrail.include_byok_in_budgets)
+            record.roll_windows(now)
+        spent = sum(k.window_spend(guardrail.reset_interval, guardrail.include_byok_in_budgets)
                     for k in counted)
         if spent < guardrail.limit_usd:
             continue
@@ -159,9 +109,7 @@ def member_keys(state: EmulatorState, user_id: str | None) -> list[KeyRecord]:
 def charge(state: EmulatorState, key: KeyRecord, usage: Usage, served: Served,
            now: datetime) -> str:
     """Book one successful call: key usage, org credits, activity, generation. Its id."""
-    roll_usage_windows(key, now)
-    state.record_usage(key, usage.cost)
-    key.last_used_at = _iso(now)
+    state.record_usage(key, usage.cost, now)
     _add_activity(state, key, usage, served, now)
     generation_id = new_generation_id(now)
     state.generations[generation_id] = {
@@ -282,10 +230,5 @@ def _entity(scope: str) -> str:
     return "key" if scope == "api-key" else "member"
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def _iso_or_none(moment: datetime | None) -> str | None:
-    return _iso(moment) if moment else None
+    return iso_time(moment) if moment else None

@@ -215,25 +215,3 @@ def message_stream(answer: Answer) -> list[bytes]:
         {"type": "message_stop"},
     ]
     return [sse_event(event) for event in events]
-
-
-def anthropic_error(status: int, message: str, request_id: str | None = None) -> dict:
-    """The error envelope /messages answers with, in place of OpenRouter's."""
-    kind, error_type = ANTHROPIC_ERROR_TYPES.get(status, ("api_error", "server"))
-    return {"type": "error", "error": {"type": kind, "message": message, "error_type": error_type},
-            "request_id": request_id}
-
-
-# HTTP status -> (Anthropic error.type, OpenRouter's canonical error_type), per the API docs.
-ANTHROPIC_ERROR_TYPES = {
-    400: ("invalid_request_error", "invalid_request"),
-    401: ("authentication_error", "authentication"),
-    402: ("billing_error", "payment_required"),
-    403: ("permission_error", "permission_denied"),
-    404: ("not_found_error", "not_found"),
-    408: ("timeout_error", "timeout"),
-    413: ("invalid_request_error", "payload_too_large"),
-    429: ("rate_limit_error", "rate_limit_exceeded"),
-    503: ("overloaded_error", "provider_overloaded"),
-    529: ("overloaded_error", "provider_overloaded"),
-}

@@ -9,21 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
+
+from orsync.emulator.windows import WINDOW_SUFFIXES, parse_iso, turned_windows, utc_now
 
 SECRET_PREFIX = "sk-or-v1-"
-
-
-def now_iso() -> str:
-    """A UTC timestamp in the API's form, with milliseconds so that creation order shows."""
-    moment = datetime.now(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_iso(value: str) -> datetime:
-    """An ISO-8601 timestamp (with `Z` or an offset) as an aware datetime."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def new_secret() -> str:
@@ -41,8 +31,15 @@ def label_of(secret: str) -> str:
     return f"{SECRET_PREFIX}{body[:3]}...{body[-3:]}"
 
 
+class Stored:
+    """A record whose stored (persisted) form is all of its fields."""
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 @dataclass
-class KeyRecord:
+class KeyRecord(Stored):
     """An API key (or a management key, which listings never show)."""
 
     hash: str
@@ -74,15 +71,29 @@ class KeyRecord:
 
     @property
     def limit_remaining(self) -> float | None:
+        """What the limit leaves in its reset window (callers roll the windows first)."""
         if self.limit is None:
             return None
-        spent = self.usage + (self.byok_usage if self.include_byok_in_limit else 0.0)
-        return max(self.limit - spent, 0.0)
+        return max(self.limit - self.window_spend(self.limit_reset, self.include_byok_in_limit), 0.0)
+
+    def window_spend(self, interval: str | None, include_byok: bool) -> float:
+        """Spend in the current window of `interval` (all time for None), BYOK when asked."""
+        suffix = WINDOW_SUFFIXES[interval]
+        spent = getattr(self, "usage" + suffix)
+        return spent + (getattr(self, "byok_usage" + suffix) if include_byok else 0.0)
+
+    def roll_windows(self, now: datetime) -> None:
+        """Zero the windowed figures whose window has turned since the key's last charge."""
+        if self.last_used_at is None:
+            return  # never charged here: seeded figures are taken as current
+        for interval in turned_windows(parse_iso(self.last_used_at), now):
+            setattr(self, "usage" + WINDOW_SUFFIXES[interval], 0.0)
+            setattr(self, "byok_usage" + WINDOW_SUFFIXES[interval], 0.0)
 
     def is_expired(self, now: datetime | None = None) -> bool:
         if self.expires_at is None:
             return False
-        return parse_iso(self.expires_at) <= (now or datetime.now(timezone.utc))
+        return parse_iso(self.expires_at) <= (now or utc_now())
 
     def public(self) -> dict:
         """The Key object of GET /keys, GET/PATCH /keys/{hash} and POST /keys."""
@@ -99,9 +110,6 @@ class KeyRecord:
                                "note": "This field is deprecated and safe to ignore."})
         return out
 
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 KEY_PUBLIC_FIELDS = (
     "hash", "name", "label", "disabled", "limit", "limit_reset", "include_byok_in_limit",
@@ -117,7 +125,7 @@ CURRENT_KEY_FIELDS = (
 
 
 @dataclass
-class GuardrailRecord:
+class GuardrailRecord(Stored):
     """A guardrail with every field of the real object, newer ones null until set."""
 
     id: str
@@ -149,9 +157,6 @@ class GuardrailRecord:
     def public(self) -> dict:
         return self.to_dict()
 
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 # Fields a create or update request may set (everything but identity and timestamps).
 GUARDRAIL_SETTABLE = tuple(f.name for f in fields(GuardrailRecord)
@@ -159,7 +164,7 @@ GUARDRAIL_SETTABLE = tuple(f.name for f in fields(GuardrailRecord)
 
 
 @dataclass
-class MemberRecord:
+class MemberRecord(Stored):
     id: str
     email: str
     first_name: str | None = None
@@ -169,12 +174,9 @@ class MemberRecord:
     def public(self) -> dict:
         return self.to_dict()
 
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 @dataclass
-class KeyAssignment:
+class KeyAssignment(Stored):
     """A key's place under a guardrail; name and label are read from the key when listed."""
 
     id: str
@@ -184,16 +186,11 @@ class KeyAssignment:
     created_at: str
 
     def public(self, key: KeyRecord) -> dict:
-        return {"id": self.id, "key_hash": self.key_hash, "key_name": key.name,
-                "key_label": key.label, "guardrail_id": self.guardrail_id,
-                "assigned_by": self.assigned_by, "created_at": self.created_at}
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**self.to_dict(), "key_name": key.name, "key_label": key.label}
 
 
 @dataclass
-class MemberAssignment:
+class MemberAssignment(Stored):
     id: str
     user_id: str
     guardrail_id: str
@@ -201,18 +198,11 @@ class MemberAssignment:
     created_at: str
 
     def public(self, organization_id: str) -> dict:
-        return {"id": self.id, "user_id": self.user_id, "organization_id": organization_id,
-                "guardrail_id": self.guardrail_id, "assigned_by": self.assigned_by,
-                "created_at": self.created_at}
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**self.to_dict(), "organization_id": organization_id}
 
 
 @dataclass
-class Credits:
+class Credits(Stored):
     total_credits: float = 0.0
     total_usage: float = 0.0
 
-    def to_dict(self) -> dict:
-        return {"total_credits": self.total_credits, "total_usage": self.total_usage}

@@ -18,10 +18,17 @@ import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+from orsync.emulator.envelopes import ERROR_FORMATS, ErrorFormat, error_body, error_in
 
 if TYPE_CHECKING:
     from orsync.emulator.state import EmulatorState, KeyRecord
+
+# error_body is re-exported: tests build OpenRouter error answers with it.
+__all__ = ["ApiFailure", "Call", "EmulatorResponse", "Route", "Router", "discover_routes",
+           "error_body", "json_type_name", "route"]
 
 AuthMode = Literal["management", "inference", "any", "none"]
 AUTH_MODES = ("management", "inference", "any", "none")
@@ -56,20 +63,19 @@ class EmulatorResponse:
 
 
 class ApiFailure(Exception):
-    """Abort a handler with the API's error body `{"error": {...}, "user_id": null}`."""
+    """Abort a handler with the API's error body (`envelopes.py`: OpenRouter's or Anthropic's)."""
 
-    def __init__(self, status: int, message: str, metadata: dict | None = None) -> None:
+    def __init__(self, status: int, message: str, metadata: dict | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.metadata = metadata
+        self.headers = headers
 
-    def response(self) -> EmulatorResponse:
-        return EmulatorResponse.json(self.status, error_body(self.status, self.message, self.metadata))
-
-
-def error_body(status: int, message: str, metadata: dict | None = None) -> dict:
-    return {"error": {"code": status, "message": message, "metadata": metadata}, "user_id": None}
+    def response(self, format_: ErrorFormat = "openrouter") -> EmulatorResponse:
+        return EmulatorResponse.json(self.status, error_in(format_, self.status, self.message,
+                                                           self.metadata), self.headers)
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Call:
     state: EmulatorState
     caller: KeyRecord | None
     app: Any
+    now: datetime  # the app's clock, read once per request
     template: str = ""
 
     def json_body(self) -> dict:
@@ -120,6 +127,7 @@ class Route:
     template: str
     auth: AuthMode
     handler: Handler
+    errors: ErrorFormat = "openrouter"
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -132,6 +140,12 @@ class Route:
 
     def match(self, parts: tuple[str, ...]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):
+            return None
+        return self.match_start(parts)
+
+    def match_start(self, parts: tuple[str, ...]) -> dict[str, str] | None:
+        """The parameters when the path begins with this template (a family's sub-path)."""
+        if len(parts) < len(self.segments):
             return None
         params: dict[str, str] = {}
         for pattern, part in zip(self.segments, parts):
@@ -148,15 +162,19 @@ class Route:
         return tuple(1 if s.startswith("{") else 0 for s in self.segments)
 
 
-def route(method: str, template: str, *, auth: AuthMode) -> Callable[[Handler], Handler]:
-    """Declare a handler; it joins the `ROUTES` list of the module that defines it."""
+def route(method: str, template: str, *, auth: AuthMode,
+          errors: ErrorFormat = "openrouter") -> Callable[[Handler], Handler]:
+    """Declare a handler; it joins the `ROUTES` list of the module that defines it. `errors`
+    is the error format of the route and of every path below it."""
     if auth not in AUTH_MODES:
         raise ValueError(f"auth must be one of {AUTH_MODES}, not {auth!r}")
+    if errors not in ERROR_FORMATS:
+        raise ValueError(f"errors must be one of {ERROR_FORMATS}, not {errors!r}")
 
     def register(handler: Handler) -> Handler:
         module = sys.modules[handler.__module__]
         module.__dict__.setdefault("ROUTES", []).append(
-            Route(method.upper(), "/" + template.strip("/"), auth, handler))
+            Route(method.upper(), "/" + template.strip("/"), auth, handler, errors))
         return handler
 
     return register
@@ -175,7 +193,7 @@ class Router:
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and its path parameters; ApiFailure 404 (no path) or 405 (wrong method)."""
-        parts = tuple(path.strip("/").split("/"))
+        parts = _parts(path)
         path_known = False
         for candidate in self.routes:
             params = candidate.match(parts)
@@ -187,6 +205,18 @@ class Router:
         if path_known:
             raise ApiFailure(405, f"Method {method.upper()} not allowed")
         raise ApiFailure(404, "Not Found")
+
+    def error_format(self, path: str) -> ErrorFormat:
+        """The error format of the longest route template the path starts with."""
+        parts = _parts(path)
+        families = [r for r in self.routes if r.match_start(parts) is not None]
+        if not families:
+            return "openrouter"
+        return max(families, key=lambda r: len(r.segments)).errors
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.strip("/").split("/"))
 
 
 def discover_routes(package: str = "orsync.emulator") -> list[Route]:

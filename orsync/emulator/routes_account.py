@@ -13,9 +13,9 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from orsync.emulator.records import now_iso
 from orsync.emulator.router import ApiFailure, Call, route
-from orsync.emulator.validation import INTERVALS, Field, fail, page, validate_body
+from orsync.emulator.validation import Field, fail, page, validate_body
+from orsync.emulator.windows import INTERVALS, iso_time
 
 ROUTES: list = []
 
@@ -63,7 +63,7 @@ def create_auth_code(call: Call) -> dict:
     if not _allowed_callback(body["callback_url"]):
         raise fail(["callback_url"], "callback_url must be an https URL or a localhost URL", "custom")
     code = "auth_code_" + secrets.token_urlsafe(18)
-    created_at = now_iso()
+    created_at = iso_time(call.now)
     call.state.auth_codes[code] = {
         "challenge": body.get("code_challenge"),
         "method": body.get("code_challenge_method", "plain"),
@@ -84,9 +84,9 @@ def exchange_auth_code(call: Call) -> dict:
     if grant["challenge"] is not None:
         _verify(grant, body)
     del call.state.auth_codes[body["code"]]  # a code is exchanged once
-    record = call.state.add_key(grant["label"] or "OAuth key", limit=grant["limit"],
-                                limit_reset=grant["limit_reset"], expires_at=grant["expires_at"],
-                                creator_user_id=grant["user_id"])
+    record = call.state.add_key(grant["label"] or "OAuth key", created_at=iso_time(call.now),
+                                limit=grant["limit"], limit_reset=grant["limit_reset"],
+                                expires_at=grant["expires_at"], creator_user_id=grant["user_id"])
     return {"key": record.secret, "user_id": grant["user_id"]}
 
 

@@ -12,6 +12,7 @@ from orsync.emulator.router import Call, route
 from orsync.emulator.routes_guardrails import existing_guardrail
 from orsync.emulator.state import EmulatorState
 from orsync.emulator.validation import Field, page, validate_body
+from orsync.emulator.windows import iso_time
 
 ROUTES: list = []
 
@@ -59,15 +60,16 @@ def _bulk(call: Call, field: str, change: Callable[[EmulatorState, str, str], bo
     return sum(change(call.state, guardrail_id, item) for item in dict.fromkeys(items))
 
 
-def _assigned_by(call: Call) -> str | None:
-    return call.caller.creator_user_id if call.caller else None
+def _assigning(call: Call, assign: Callable[..., bool]) -> Callable[[EmulatorState, str, str], bool]:
+    """`assign(state, guardrail_id, item, assigned_by, at)` with this request's caller and time."""
+    by = call.caller.creator_user_id if call.caller else None
+    at = iso_time(call.now)
+    return lambda state, guardrail_id, item: assign(state, guardrail_id, item, by, at)
 
 
 @route("POST", "/guardrails/{id}/assignments/keys", auth="management")
 def assign_keys(call: Call) -> dict:
-    by = _assigned_by(call)
-    return {"assigned_count": _bulk(call, "key_hashes",
-                                    lambda s, g, item: s.assign_key(g, item, by))}
+    return {"assigned_count": _bulk(call, "key_hashes", _assigning(call, EmulatorState.assign_key))}
 
 
 @route("POST", "/guardrails/{id}/assignments/keys/remove", auth="management")
@@ -77,9 +79,8 @@ def unassign_keys(call: Call) -> dict:
 
 @route("POST", "/guardrails/{id}/assignments/members", auth="management")
 def assign_members(call: Call) -> dict:
-    by = _assigned_by(call)
     return {"assigned_count": _bulk(call, "member_user_ids",
-                                    lambda s, g, item: s.assign_member(g, item, by))}
+                                    _assigning(call, EmulatorState.assign_member))}
 
 
 @route("POST", "/guardrails/{id}/assignments/members/remove", auth="management")

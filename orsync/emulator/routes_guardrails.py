@@ -7,9 +7,10 @@ into each per-provider ZDR flag the request leaves out.
 
 from __future__ import annotations
 
-from orsync.emulator.records import GuardrailRecord, now_iso
+from orsync.emulator.records import GuardrailRecord
 from orsync.emulator.router import ApiFailure, Call, route
-from orsync.emulator.validation import INTERVALS, Field, page, validate_body
+from orsync.emulator.validation import Field, page, validate_body
+from orsync.emulator.windows import INTERVALS, iso_time
 
 ROUTES: list = []
 
@@ -66,7 +67,7 @@ def create_guardrail(call: Call) -> tuple[int, dict]:
     if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
         raise ApiFailure(404, "Workspace not found")
     values = stored_values({k: v for k, v in body.items() if k != "workspace_id"})
-    record = call.state.add_guardrail(values.pop("name"), **values)
+    record = call.state.add_guardrail(values.pop("name"), created_at=iso_time(call.now), **values)
     return 201, {"data": record.public()}
 
 
@@ -81,7 +82,7 @@ def update_guardrail(call: Call) -> dict:
     record = existing_guardrail(call)
     for name, value in stored_values(body).items():
         setattr(record, name, value)
-    record.updated_at = now_iso()
+    record.updated_at = iso_time(call.now)
     return {"data": record.public()}
 
 

@@ -7,8 +7,8 @@ the model known (400), the governing guardrails must allow the model and some pr
 must leave an endpoint (404). A call that passes is answered deterministically, charged to
 the key and the org, and recorded for GET /generation and GET /activity.
 
-/messages speaks Anthropic's format, errors included, so it authenticates the caller itself
-(`auth="none"`) rather than letting the router answer in OpenRouter's error format.
+/messages speaks Anthropic's format, errors included (`errors="anthropic"`), and also takes the
+key from `x-api-key`, as Anthropic's SDKs send it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from orsync.emulator import inference, payloads
 from orsync.emulator.ledger import (
-    Served, charge, check_guardrail_budgets, check_key_limit, governing_guardrails, utc_now,
+    Served, charge, check_guardrail_budgets, check_key_limit, governing_guardrails,
 )
 from orsync.emulator.payloads import Answer
 from orsync.emulator.records import KeyRecord
@@ -61,14 +61,9 @@ def responses(call: Call) -> EmulatorResponse:
     return json_answer(payloads.response_object(answer, body), answer.id)
 
 
-@route("POST", "/messages", auth="none")
+@route("POST", "/messages", auth="inference", errors="anthropic")
 def messages(call: Call) -> EmulatorResponse:
-    try:
-        call.caller = anthropic_caller(call)
-        body, answer = answer_text(call, _messages_body, inference.messages_prompt_texts, "max_tokens")
-    except ApiFailure as failure:
-        error = payloads.anthropic_error(failure.status, failure.message)
-        return EmulatorResponse.json(failure.status, error)
+    body, answer = answer_text(call, _messages_body, inference.messages_prompt_texts, "max_tokens")
     if body.get("stream"):
         return sse(payloads.message_stream(answer), answer.id)
     return json_answer(payloads.message_object(answer), answer.id)
@@ -129,7 +124,7 @@ def answer_text(call: Call, read_body: Callable[[Call], dict],
 def admit(call: Call, output: str, read_body: Callable[[Call], dict]) -> tuple[dict, Admitted]:
     """The checked body and who pays for what answers; ApiFailure with the real status when a
     check fails. `output` is what the model must produce (text, embeddings, rerank)."""
-    now = utc_now()
+    now = call.now
     key = usable_key(call.caller, now)
     body = read_body(call)
     check_key_limit(key, now)
@@ -148,26 +143,11 @@ def admit(call: Call, output: str, read_body: Callable[[Call], dict]) -> tuple[d
 
 
 def usable_key(key: KeyRecord, now: datetime) -> KeyRecord:
-    """The caller (the router or /messages authenticated it), unless disabled or expired: the
-    real API answers 401 for both."""
+    """The caller, unless disabled or expired: the real API answers 401 for both."""
     if key.disabled:
         raise ApiFailure(401, "API key is disabled")
     if key.is_expired(now):
         raise ApiFailure(401, "API key has expired")
-    return key
-
-
-def anthropic_caller(call: Call) -> KeyRecord:
-    """/messages authenticates like the router, reading `x-api-key` too (Anthropic's SDKs)."""
-    scheme, _, token = call.headers.get("authorization", "").strip().partition(" ")
-    secret = token.strip() if scheme.lower() == "bearer" else call.headers.get("x-api-key", "").strip()
-    if not secret:
-        raise ApiFailure(401, "Missing Authentication header")
-    key = call.state.find_key_by_secret(secret)
-    if key is None:
-        raise ApiFailure(401, "User not found.")
-    if key.is_management:
-        raise ApiFailure(403, "Management keys cannot be used for inference; use an API key")
     return key
 
 

@@ -3,18 +3,19 @@
 Real semantics that reconcilers trip over, kept here on purpose: GET /keys hides disabled and
 expired keys unless the *string* flags say "true", pages are a fixed 100 rows newest first with
 no total; POST cannot set `disabled`; PATCH takes five fields only; `null` clears a field.
+A key's usage windows are rolled before it is shown, so figures are right after midnight.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from itertools import islice
 
-from orsync.emulator.records import KeyRecord, now_iso
+from orsync.emulator.records import KeyRecord
 from orsync.emulator.router import ApiFailure, Call, route
 from orsync.emulator.validation import (
-    INTERVALS, Field, fail, is_past, query_flag, query_integer, validate_body,
+    Field, fail, is_past, query_flag, query_integer, validate_body,
 )
+from orsync.emulator.windows import INTERVALS, iso_time
 
 ROUTES: list = []
 KEYS_PAGE_SIZE = 100
@@ -40,18 +41,17 @@ def list_keys(call: Call) -> dict:
     include_disabled = query_flag(call.query, "include_disabled")
     include_expired = query_flag(call.query, "include_expired")
     workspace_id = call.query.get("workspace_id") or call.state.workspace_id
-    now = datetime.now(timezone.utc)
     visible = (key for key in call.state.api_keys_newest_first()
                if key.workspace_id == workspace_id
                and (include_disabled or not key.disabled)
-               and (include_expired or not key.is_expired(now)))
-    return {"data": [key.public() for key in islice(visible, offset, offset + KEYS_PAGE_SIZE)]}
+               and (include_expired or not key.is_expired(call.now)))
+    return {"data": [shown(call, key) for key in islice(visible, offset, offset + KEYS_PAGE_SIZE)]}
 
 
 @route("POST", "/keys", auth="management")
 def create_key(call: Call) -> tuple[int, dict]:
     body = validate_body(call.body, CREATABLE, required=("name",))
-    if body.get("expires_at") and is_past(body["expires_at"]):
+    if body.get("expires_at") and is_past(body["expires_at"], call.now):
         raise fail(["expires_at"], "Expiration date must be in the future", "custom")
     if body.get("creator_user_id") and body["creator_user_id"] not in call.state.members:
         raise fail(["creator_user_id"], "creator_user_id is not a member of this organization",
@@ -59,13 +59,13 @@ def create_key(call: Call) -> tuple[int, dict]:
     if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
         raise ApiFailure(404, "Workspace not found")
     values = {k: v for k, v in body.items() if k not in ("name", "workspace_id")}
-    record = call.state.add_key(body["name"], **values)
+    record = call.state.add_key(body["name"], created_at=iso_time(call.now), **values)
     return 201, {"data": record.public(), "key": record.secret}
 
 
 @route("GET", "/keys/{hash}", auth="management")
 def get_key(call: Call) -> dict:
-    return {"data": _existing_key(call).public()}
+    return {"data": shown(call, _existing_key(call))}
 
 
 @route("PATCH", "/keys/{hash}", auth="management")
@@ -74,8 +74,8 @@ def update_key(call: Call) -> dict:
     record = _existing_key(call)
     for name, value in body.items():
         setattr(record, name, value)
-    record.updated_at = now_iso()
-    return {"data": record.public()}
+    record.updated_at = iso_time(call.now)
+    return {"data": shown(call, record)}
 
 
 @route("DELETE", "/keys/{hash}", auth="management")
@@ -86,7 +86,14 @@ def delete_key(call: Call) -> dict:
 
 @route("GET", "/key", auth="any")
 def current_key(call: Call) -> dict:
+    call.caller.roll_windows(call.now)
     return {"data": call.caller.current_key()}
+
+
+def shown(call: Call, record: KeyRecord) -> dict:
+    """The Key object, its usage windows rolled to the request's time first."""
+    record.roll_windows(call.now)
+    return record.public()
 
 
 def _existing_key(call: Call) -> KeyRecord:

@@ -7,9 +7,9 @@ of the inference response, also sent as the `X-Generation-Id` header).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from orsync.emulator.ledger import activity_report, activity_window, generation, utc_now
+from orsync.emulator.ledger import activity_report, activity_window, generation
 from orsync.emulator.router import ApiFailure, Call, route
 from orsync.emulator.validation import fail
 
@@ -18,7 +18,7 @@ ROUTES: list = []
 
 @route("GET", "/activity", auth="management")
 def get_activity(call: Call) -> dict:
-    now = utc_now()
+    now = call.now
     return {"data": activity_report(call.state, now, day=_activity_day(call.query.get("date"), now),
                                     api_key_hash=call.query.get("api_key_hash") or None,
                                     user_id=call.query.get("user_id") or None)}
@@ -35,7 +35,7 @@ def get_generation(call: Call) -> dict:
     return {"data": found}
 
 
-def _activity_day(value: str | None, now) -> date | None:
+def _activity_day(value: str | None, now: datetime) -> date | None:
     """The `date` filter: a UTC day (YYYY-MM-DD) among the last 30 completed ones."""
     if not value:
         return None

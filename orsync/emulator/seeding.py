@@ -21,6 +21,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orsync.emulator.catalog import Catalog
 from orsync.emulator.records import GUARDRAIL_SETTABLE, Credits, KeyRecord, hash_of
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def apply_seed(state: EmulatorState, seed: dict) -> None:
     if seed.get("credits") is not None:
         _check_fields("credits", seed["credits"], {"total_credits", "total_usage"})
         state.credits = Credits(**seed["credits"])
-    state.catalog = seed.get("catalog")
+    state.catalog = _checked_catalog(seed.get("catalog"))
 
 
 def _seed_assignments(state: EmulatorState, seed: dict) -> None:
@@ -145,6 +146,16 @@ def _seed_key(state: EmulatorState, where: str, row: dict) -> None:
     key_hash = row.get("hash") or (hash_of(secret) if secret else None)
     state.add_key(row["name"], secret=secret, key_hash=key_hash,
                   created_at=row.get("created_at"), **values)
+
+
+def _checked_catalog(document: Any) -> dict | None:
+    """The seed's catalog, refused now with the entry at fault rather than on first use."""
+    if document is not None:
+        try:
+            Catalog.from_data(document)
+        except ValueError as exc:
+            raise ValueError(f"seed {exc}") from None
+    return document
 
 
 def _check_fields(where: str, row: Any, allowed: set[str], required: tuple[str, ...] = ()) -> None:

@@ -11,13 +11,15 @@ import json
 import threading
 import uuid
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from orsync.emulator.records import (
     Credits, GuardrailRecord, KeyAssignment, KeyRecord, MemberAssignment, MemberRecord, hash_of,
-    label_of, new_secret, now_iso, parse_iso,
+    label_of, new_secret,
 )
 from orsync.emulator.seeding import DEFAULT_SEED, apply_seed
+from orsync.emulator.windows import WINDOW_SUFFIXES, iso_time, now_iso, parse_iso
 
 STATE_FORMAT = 1
 
@@ -93,12 +95,14 @@ class EmulatorState:
         self.key_assignments.pop(key_hash, None)
         self._newest_first = None
 
-    def record_usage(self, record: KeyRecord, cost: float, *, byok: bool = False) -> None:
-        """Charge a key (and the org's credits) for one inference call."""
+    def record_usage(self, record: KeyRecord, cost: float, now: datetime, *,
+                     byok: bool = False) -> None:
+        """Charge a key (and the org's credits) for one inference call made at `now`."""
+        record.roll_windows(now)  # the windowed figures are those of the last charge's windows
         prefix = "byok_usage" if byok else "usage"
-        for suffix in ("", "_daily", "_weekly", "_monthly"):
+        for suffix in WINDOW_SUFFIXES.values():
             setattr(record, prefix + suffix, getattr(record, prefix + suffix) + cost)
-        record.last_used_at = now_iso()
+        record.last_used_at = iso_time(now)
         if not byok:
             self.credits.total_usage += cost
 
@@ -131,8 +135,10 @@ class EmulatorState:
 
     # --- assignments ----------------------------------------------------------------------
 
-    def assign_key(self, guardrail_id: str, key_hash: str, assigned_by: str | None) -> bool:
-        """Put a key under a guardrail (moving it from any other); False for an unknown key."""
+    def assign_key(self, guardrail_id: str, key_hash: str, assigned_by: str | None,
+                   at: str | None = None) -> bool:
+        """Put a key under a guardrail (moving it from any other) at time `at` (default now);
+        False for an unknown key."""
         record = self.api_key(key_hash)
         if record is None:
             return False
@@ -140,7 +146,7 @@ class EmulatorState:
         if current is None or current.guardrail_id != guardrail_id:
             self.key_assignments.pop(key_hash, None)  # re-inserted last: newest row
             self.key_assignments[key_hash] = KeyAssignment(
-                str(uuid.uuid4()), key_hash, guardrail_id, assigned_by, now_iso())
+                str(uuid.uuid4()), key_hash, guardrail_id, assigned_by, at or now_iso())
             record.guardrail_id = guardrail_id
         return True
 
@@ -156,14 +162,15 @@ class EmulatorState:
         if key_hash in self.keys:
             self.keys[key_hash].guardrail_id = None
 
-    def assign_member(self, guardrail_id: str, user_id: str, assigned_by: str | None) -> bool:
+    def assign_member(self, guardrail_id: str, user_id: str, assigned_by: str | None,
+                      at: str | None = None) -> bool:
         if user_id not in self.members:
             return False
         current = self.member_assignments.get(user_id)
         if current is None or current.guardrail_id != guardrail_id:
             self.member_assignments.pop(user_id, None)
             self.member_assignments[user_id] = MemberAssignment(
-                str(uuid.uuid4()), user_id, guardrail_id, assigned_by, now_iso())
+                str(uuid.uuid4()), user_id, guardrail_id, assigned_by, at or now_iso())
         return True
 
     def unassign_member(self, guardrail_id: str, user_id: str) -> bool:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from orsync.emulator.records import parse_iso
 from orsync.emulator.router import ApiFailure, json_type_name
+from orsync.emulator.windows import parse_iso
 
 UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-INTERVALS = ("daily", "weekly", "monthly")
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,8 @@ def _is_utc_datetime(value: str) -> bool:
     return True
 
 
-def is_past(value: str) -> bool:
-    return parse_iso(value) <= datetime.now(timezone.utc)
+def is_past(value: str, now: datetime) -> bool:
+    return parse_iso(value) <= now
 
 
 def query_integer(query: dict[str, str], name: str, default: int, *, minimum: int,

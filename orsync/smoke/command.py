@@ -83,14 +83,14 @@ class _Printer:
         self.echo(summary_line(outcome), err=True)
 
 
-def run_suite_file(client, suite_file: str, *, secrets_file: str | None, junit_file: str | None,
+def run_suite_file(client, suite_file: str, *, keys: KeySource, junit_file: str | None,
                    concurrency: int, echo: Echo, style=None) -> bool:
     """Runs the file's smoke tests, prints the table (and writes JUnit); True when all pass."""
     specs = load_config(suite_file).model.smoke
     if not specs:
         raise OrsyncError(f"{suite_file} declares no smoke tests (add a `smoke:` section)")
     started = time.perf_counter()
-    results = run_suite(specs, client, KeySource(secrets_file), concurrency)
+    results = run_suite(specs, client, keys, concurrency)
     elapsed = time.perf_counter() - started
     echo(results_table(results, style=style), nl=False)
     echo(totals_line(results, elapsed))

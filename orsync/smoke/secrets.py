@@ -45,9 +45,12 @@ class KeySource:
     """Resolves `env:VAR` or a managed key's name to a secret; reads the file once, lazily."""
 
     def __init__(self, secrets_file: str | Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None) -> None:
         self.secrets_file = secrets_file
         self.environ = os.environ if environ is None else environ
+        # Secrets the target itself can tell (the embedded emulator's keys): used when the
+        # secrets file lacks a key, e.g. a key that was in the emulator's seed, not created by apply.
+        self.known = known or {}
         self._secrets: dict[str, str] | None = None
 
     def secret(self, reference: str) -> str:
@@ -62,17 +65,22 @@ class KeySource:
         return value
 
     def from_file(self, name: str) -> str:
+        if name in self.known and (self.secrets_file is None or name not in self._file_secrets()):
+            return self.known[name]
         if self.secrets_file is None:
             raise SecretLookupError(
                 f"key {name!r} is a managed key: give --secrets-file (written by "
                 "`orsync apply --secrets-out`), or use env:VAR")
-        if self._secrets is None:
-            self._secrets = read_secrets_file(self.secrets_file)
-        if name not in self._secrets:
+        if name not in self._file_secrets():
             raise SecretLookupError(
                 f"no secret for key {name!r} in {self.secrets_file} (secrets are saved only "
                 "when apply creates a key)")
-        return self._secrets[name]
+        return self._file_secrets()[name]
+
+    def _file_secrets(self) -> dict[str, str]:
+        if self._secrets is None:
+            self._secrets = read_secrets_file(self.secrets_file)
+        return self._secrets
 
 
 @dataclass(frozen=True)
@@ -82,11 +90,12 @@ class KeyChoice:
     name: str | None = None
     variable: str | None = None
     secrets_file: str | None = None
+    known: Mapping[str, str] | None = None
 
     def secret(self) -> str:
         if self.name and self.variable:
             raise SecretLookupError("give --key or --key-env, not both")
-        source = KeySource(self.secrets_file)
+        source = KeySource(self.secrets_file, known=self.known)
         if self.name:
             return source.from_file(self.name)
         try:

@@ -9,7 +9,9 @@ bar) or rank above others (a test's name over its model), giving way only after 
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -27,8 +29,13 @@ class Column:
     priority: int = 0    # lower priorities give way first; equal ones give way together
 
 
+PIPED_WIDTH = 160  # CI logs and pipes: wide enough that model names stay whole
+
+
 def terminal_width() -> int:
-    """Columns of the terminal (COLUMNS wins, as shutil reads it; 80 when not a terminal)."""
+    """Columns of the terminal; COLUMNS wins, as shutil reads it; PIPED_WIDTH when not a terminal."""
+    if "COLUMNS" not in os.environ and not sys.stdout.isatty():
+        return PIPED_WIDTH
     return shutil.get_terminal_size().columns
 
 

@@ -39,7 +39,6 @@ TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.,:/()'", max
 MONEY = st.sampled_from([0.5, 1, 5, 12.25, 200, 1000.75])
 KEY_LIMITS = st.sampled_from([0, 0.5, 5, 12.25, 200])
 OMIT = object()  # a field the file leaves out (unmanaged)
-AVOID_KNOWN = True
 
 
 @dataclass
@@ -53,6 +52,14 @@ class Scenario:
     @property
     def yaml(self) -> str:
         return yaml.safe_dump(self.config, sort_keys=False)
+
+    def __repr__(self) -> str:
+        # Falsifying examples print this: the org without the fixed members, then the file.
+        org = {name: self.seed[name] for name in ("keys", "guardrails", "key_assignments", "member_assignments")}
+        return f"Scenario(\n--- org ---\n{yaml.safe_dump(org, sort_keys=False)}--- file ---\n{self.yaml})"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 def three_state(values: st.SearchStrategy, *, nullable: bool = True) -> st.SearchStrategy:
@@ -210,16 +217,7 @@ def key_entries(draw, live: list[dict], guardrails: list[str]) -> list[dict]:
         match = by_hash.get(entry.get("hash", ""))
         if match is not None and match.get("expires_at") and draw(st.booleans()):
             entry["expires_at"] = match["expires_at"]  # the live value, past or not: no change
-        if AVOID_KNOWN:
-            avoid_known_issues(entry, match)
     return entries
-
-
-def avoid_known_issues(entry: dict, pinned: dict | None) -> None:
-    """TEMPORARY while triaging: keep replacements away from pins."""
-    if pinned is not None:
-        for name in ("expires_at", "creator_user_id"):
-            entry.pop(name, None)
 
 
 @st.composite
