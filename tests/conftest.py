@@ -1,7 +1,16 @@
-"""Fixtures shared by the whole suite (contract: docs/architecture.md, "Test fixtures")."""
+"""Fixtures shared by the whole suite (contract: docs/architecture.md, "Test fixtures").
+
+- `emulator` / `make_emulator`: a server of the test's own, stopped after it.
+- `shared_emulator`: one server for the whole session, default seed; `reset_emulator` is that
+  server reset to its seed (state, faults, latency, request counts) before the test, with the
+  clients the test took closed after it. Starting a server costs more than most tests: use the
+  reset one when the default seed and default options will do.
+- Every httpx client of the session shares one default TLS context (see below).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -28,3 +37,49 @@ def make_emulator() -> Iterator[Callable[..., RunningEmulator]]:
 def emulator(make_emulator) -> RunningEmulator:
     """An emulator with the default seed on a free loopback port, stopped after the test."""
     return make_emulator()
+
+
+@pytest.fixture(scope="session")
+def shared_emulator() -> Iterator[RunningEmulator]:
+    """One emulator with the default seed for the whole session; nothing resets it."""
+    emulator = start_emulator()
+    yield emulator
+    emulator.close()
+
+
+@pytest.fixture
+def reset_emulator(shared_emulator) -> Iterator[RunningEmulator]:
+    """The session's emulator, back to its seed and options, for one test."""
+    shared_emulator.reset()
+    yield shared_emulator
+    shared_emulator.close_clients()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ca_bundle_loaded_once() -> Iterator[None]:
+    """httpx loads the CA bundle for each client it builds, about 0.1 s each; the suite builds
+    hundreds (the CLI and the client under test build their own), nearly all for plain-HTTP
+    loopback where no TLS is spoken. Share one default context per CA source instead (the
+    bundle, or SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them). Clients asking for anything
+    else (verify=False, their own context, a certificate) get httpx's own answer; without the
+    private hook nothing changes."""
+    from httpx._transports import default as transports
+
+    original = getattr(transports, "create_ssl_context", None)
+    if original is None:
+        yield
+        return
+    made: dict[tuple, object] = {}
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):
+        if verify is not True or cert:
+            return original(verify=verify, cert=cert, trust_env=trust_env)
+        source = (trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        if source not in made:
+            made[source] = original(verify=True, cert=None, trust_env=trust_env)
+        return made[source]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(transports, "create_ssl_context", create_ssl_context)
+    yield
+    patch.undo()

@@ -66,7 +66,7 @@ def test_report_names_every_target_and_the_machine(results):
     for words in ("`orsync plan` wall time", "baseline / `orsync plan`", "planner CPU", "peak memory",
                   "apply 40 updates", "`orsync --help` start-up", "CPUs (nproc)", "Python 3."):
         assert words in text
-    assert "the listings need 13" in text
+    assert "13; the pages hold 13" in text
 
 
 def test_sizes_are_command_line_parameters():

@@ -45,6 +45,7 @@ class FakeApis:
     vault: dict[str, dict] = field(default_factory=dict)     # key name -> stored data
     notes: dict[int, str] = field(default_factory=dict)      # note id -> body
     tokens: set[str] = field(default_factory=set)
+    url: str = ""                                            # set once the server listens
 
     def handler(self):
         apis = self

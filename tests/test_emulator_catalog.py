@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from orsync.emulator.catalog import Catalog, catalog_of, default_catalog_data
-from orsync.emulator.testing import RunningEmulator, start_emulator
+from orsync.emulator.testing import RunningEmulator
 
 TEXT_MODELS = {"openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3.5-haiku",
                "anthropic/claude-sonnet-4", "google/gemini-2.5-flash",
@@ -18,16 +18,17 @@ EMBEDDING_MODELS = {"openai/text-embedding-3-small", "openai/text-embedding-3-la
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[RunningEmulator]:
-    """One emulator for the read-only tests of this module (starting one costs more)."""
-    emulator = start_emulator()
-    yield emulator
-    emulator.close()
+def shared(shared_emulator) -> RunningEmulator:
+    """The session's emulator, reset once: this module's tests only read."""
+    shared_emulator.reset()
+    return shared_emulator
 
 
 @pytest.fixture(scope="module")
-def public(shared) -> httpx.Client:
-    return shared.http(key="", verify=False)
+def public(shared) -> Iterator[httpx.Client]:
+    client = shared.http(key="")
+    yield client
+    client.close()
 
 
 def ids(response: httpx.Response) -> set[str]:
@@ -123,11 +124,11 @@ def test_embedding_and_rerank_model_lists(public):
 
 
 def test_user_models_follow_the_callers_guardrails(shared):
-    ci = shared.http(shared.state.key_named("ci-smoke").secret, verify=False)
+    ci = shared.http(shared.state.key_named("ci-smoke").secret)
     assert ids(ci.get("/models/user")) == {"openai/gpt-4o-mini", "anthropic/claude-3.5-haiku"}
-    prod = shared.http(shared.state.key_named("prod-backend").secret, verify=False)
+    prod = shared.http(shared.state.key_named("prod-backend").secret)
     assert ids(prod.get("/models/user")) == TEXT_MODELS  # its guardrail has a budget only
-    assert shared.http(key="", verify=False).get("/models/user").status_code == 401
+    assert shared.http(key="").get("/models/user").status_code == 401
 
 
 def test_a_seeded_catalog_replaces_the_builtin_one(make_emulator):
@@ -138,11 +139,11 @@ def test_a_seeded_catalog_replaces_the_builtin_one(make_emulator):
                     "endpoints": [{"provider": "acme", "zdr": True}]}],
     }, "keys": [{"name": "k"}]}
     emulator = make_emulator(seed)
-    public = emulator.http(key="", verify=False)
+    public = emulator.http(key="")
     assert ids(public.get("/models")) == {"acme/tiny"}
     assert public.get("/models").json()["data"][0]["pricing"] == {"prompt": "0.001", "completion": "0.002"}
     assert [p["slug"] for p in public.get("/providers").json()["data"]] == ["acme"]
-    caller = emulator.http(emulator.state.key_named("k").secret, verify=False)
+    caller = emulator.http(emulator.state.key_named("k").secret)
     answer = caller.post("/chat/completions", json={
         "model": "acme/tiny", "messages": [{"role": "user", "content": "hi"}]}).json()
     usage = answer["usage"]
@@ -180,6 +181,20 @@ def test_a_bad_seeded_catalog_is_refused_when_seeding(catalog, message):
 
 def test_reseeding_with_a_bad_catalog_is_a_400_and_keeps_the_org(shared):
     catalog, message = _bad_catalogs()[0]
-    answer = shared.http(verify=False).post(shared.control_url + "/seed", json={"catalog": catalog})
+    answer = shared.http().post(shared.control_url + "/seed", json={"catalog": catalog})
     assert answer.status_code == 400 and "provider 'nobody'" in answer.json()["error"]["message"]
-    assert shared.http(key="", verify=False).get("/models").status_code == 200
+    assert shared.http(key="").get("/models").status_code == 200
+
+
+def test_the_emulator_command_names_a_bad_catalog_before_serving(tmp_path):
+    from orsync.emulator.serve import build_app
+    from orsync.errors import OrsyncError
+
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("catalog:\n  providers: [{slug: acme, name: Acme}]\n  models:\n"
+                    "    - {id: acme/x, name: X, context_length: 10, endpoints: [{provider: nobody}],\n"
+                    "       pricing: {prompt: 1, completion: 1}}\n")
+    with pytest.raises(OrsyncError, match=r"seed.yaml: seed catalog.models\[0\].endpoints\[0\]: "
+                                          r"provider 'nobody' is not in catalog.providers$"):
+        build_app(state_path=None, seed_path=str(seed), management_key=None, latency_ms=0,
+                  fault_rate=0.0, fault_seed=0)

@@ -36,8 +36,9 @@ def read_until_ok(send, attempts: int = 50) -> httpx.Response:
     raise AssertionError("no successful read")
 
 
-def test_every_fault_kind_appears_and_lost_writes_are_applied(make_emulator):
-    emulator = make_emulator(fault_rate=0.3, fault_seed=7)
+def test_every_fault_kind_appears_and_lost_writes_are_applied(reset_emulator):
+    emulator = reset_emulator
+    emulator.set_faults(0.3, seed=7)
     api = emulator.http()
     key = emulator.state.key_named("ci-smoke")
     seen: Counter = Counter()
@@ -52,7 +53,7 @@ def test_every_fault_kind_appears_and_lost_writes_are_applied(make_emulator):
 
 
 def test_fault_bodies_and_retry_after(make_emulator):
-    emulator = make_emulator(fault_rate=1.0, fault_kinds=("429",), retry_after=0.5)
+    emulator = make_emulator(fault_rate=1.0, fault_kinds=("429",), retry_after=0.5)  # app options
     response = emulator.http().get("/keys")
     assert response.status_code == 429 and response.headers["retry-after"] == "0.5"
     validate_response("/keys", "GET", 429, response.json())
@@ -63,7 +64,8 @@ def test_fault_bodies_and_retry_after(make_emulator):
                                         "metadata": None}
 
 
-def test_faults_are_deterministic_for_a_seed_and_switchable(emulator):
+def test_faults_are_deterministic_for_a_seed_and_switchable(reset_emulator):
+    emulator = reset_emulator
     api = emulator.http()
 
     def run() -> list:
@@ -78,8 +80,9 @@ def test_faults_are_deterministic_for_a_seed_and_switchable(emulator):
     assert set(run()) == {200}
 
 
-def test_lost_create_leaves_the_key_behind(make_emulator):
-    emulator = make_emulator(fault_rate=1.0, fault_kinds=("drop",))
+def test_lost_create_leaves_the_key_behind(reset_emulator):
+    emulator = reset_emulator
+    emulator.set_faults(1.0, kinds=["drop"])
     with pytest.raises(httpx.RemoteProtocolError):
         emulator.http().post("/keys", json={"name": "lost-answer"})
     assert emulator.state.key_named("lost-answer") is not None
@@ -99,13 +102,13 @@ def test_in_process_transport_serves_and_drops():
         assert app.state.key_named("dropped") is not None
 
 
-def test_sixteen_concurrent_clients_are_all_served(make_emulator):
-    emulator = make_emulator(latency_ms=20)
+def test_sixteen_concurrent_clients_are_all_served(reset_emulator):
+    emulator = reset_emulator
+    emulator.set_faults(0.0, latency_ms=20)
     failures: list = []
 
     def worker(n: int) -> None:
-        with httpx.Client(base_url=emulator.base_url, timeout=10.0,
-                          headers={"Authorization": f"Bearer {emulator.management_key}"}) as client:
+        with emulator.http() as client:
             for m in range(8):
                 response = client.post("/keys", json={"name": f"w{n}-{m}"})
                 if response.status_code != 201:
@@ -137,7 +140,7 @@ def test_server_streams_event_chunks():
         yield b"data: [DONE]\n\n"
 
     app.handle = lambda *args, **kwargs: EmulatorResponse.stream(events())
-    with EmulatorServer(app) as server, httpx.Client() as client:
+    with EmulatorServer(app) as server, httpx.Client(verify=False) as client:
         with client.stream("POST", server.base_url + "/chat/completions") as response:
             assert response.headers["content-type"] == "text/event-stream"
             chunks = response.iter_raw()

@@ -6,6 +6,12 @@ import pytest
 
 from tests.openapi_schema import validated_json
 
+
+@pytest.fixture
+def emulator(reset_emulator):
+    """The session's emulator reset to the default seed: these tests need no server of their own."""
+    return reset_emulator
+
 ONE = "/guardrails/{id}"
 CAROL = "user_2dHFtCarolMember0000000003"
 BOB = "user_2dHFtBobMember000000000002"

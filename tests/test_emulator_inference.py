@@ -2,7 +2,7 @@
 and the ledger (key usage, credits, /generation, /activity).
 
 Pure functions are tested directly (with explicit clocks for usage windows); endpoints over
-loopback HTTP against one emulator per module, reset to the default seed before each test.
+loopback HTTP against the session's emulator, reset to the default seed before each test.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from orsync.emulator.inference import Usage
 from orsync.emulator.router import ApiFailure
 from orsync.emulator.routing import GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose
 from orsync.emulator.state import EmulatorState
-from orsync.emulator.testing import RunningEmulator, start_emulator
+from orsync.emulator.testing import RunningEmulator
 from tests.openapi_schema import validate_response
 
 HELLO = [{"role": "user", "content": "Reply with OK"}]
@@ -36,15 +36,8 @@ BOB = "user_2dHFtBobMember000000000002"
 
 # --- fixtures ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[RunningEmulator]:
-    emulator = start_emulator()
-    yield emulator
-    emulator.close()
-
-
 class Org:
-    """The shared emulator, reset to its seed, with clients per key (made once per secret)."""
+    """The session's emulator, reset to its seed, with clients per key (made once per secret)."""
 
     def __init__(self, emulator: RunningEmulator, clients: dict[str, httpx.Client]) -> None:
         self.emulator = emulator
@@ -53,7 +46,7 @@ class Org:
 
     def as_key(self, secret: str) -> httpx.Client:
         if secret not in self._clients:
-            self._clients[secret] = self.emulator.http(secret, verify=False)
+            self._clients[secret] = self.emulator.http(secret)
         return self._clients[secret]
 
     def key(self, name: str) -> httpx.Client:
@@ -80,14 +73,17 @@ class Org:
 
 
 @pytest.fixture(scope="module")
-def clients() -> dict[str, httpx.Client]:
-    return {}
+def clients() -> Iterator[dict[str, httpx.Client]]:
+    made: dict[str, httpx.Client] = {}
+    yield made
+    for client in made.values():
+        client.close()
 
 
 @pytest.fixture
-def org(shared, clients) -> Org:
-    shared.control("POST", "/reset")
-    return Org(shared, clients)
+def org(shared_emulator, clients) -> Org:
+    shared_emulator.reset()
+    return Org(shared_emulator, clients)
 
 
 def sse_data(text: str) -> list:
@@ -314,17 +310,14 @@ def test_messages_answers_wrong_methods_and_every_fault_in_anthropic_format(org)
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"]["type"] == "invalid_request_error"
     validate_response("/messages", "POST", 400, wrong_method.json())  # 405 is not documented
-    try:
-        for kind in FAULT_MESSAGES:
-            org.emulator.set_faults(1.0, kinds=[kind])
-            failed = ci.post("/messages", json={**MINI, "model": "anthropic/claude-3.5-haiku"})
-            assert (failed.status_code, failed.json()["type"]) == (int(kind), "error")
-            assert failed.json()["error"]["message"] == FAULT_MESSAGES[kind]
-            validate_response("/messages", "POST", 500, failed.json())  # one schema for all
-            chat = ci.post("/chat/completions", json=MINI)
-            assert chat.json()["error"]["code"] == int(kind)  # OpenRouter's format elsewhere
-    finally:
-        org.emulator.set_faults(0.0)
+    for kind in FAULT_MESSAGES:  # the next test's reset turns faults off again
+        org.emulator.set_faults(1.0, kinds=[kind])
+        failed = ci.post("/messages", json={**MINI, "model": "anthropic/claude-3.5-haiku"})
+        assert (failed.status_code, failed.json()["type"]) == (int(kind), "error")
+        assert failed.json()["error"]["message"] == FAULT_MESSAGES[kind]
+        validate_response("/messages", "POST", 500, failed.json())  # one schema for all
+        chat = ci.post("/chat/completions", json=MINI)
+        assert chat.json()["error"]["code"] == int(kind)  # OpenRouter's format elsewhere
 
 
 def test_embeddings_are_deterministic_with_the_dimensions_asked(org):

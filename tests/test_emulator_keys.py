@@ -9,6 +9,12 @@ import pytest
 
 from tests.openapi_schema import validated_json
 
+
+@pytest.fixture
+def emulator(reset_emulator):
+    """The session's emulator reset to the default seed: these tests need no server of their own."""
+    return reset_emulator
+
 KEY = "/keys/{hash}"
 
 

@@ -24,7 +24,6 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from orsync.emulator.testing import start_emulator
 from tests.openapi_schema import DOCUMENT_URI, SCOPE_FILE, validate_response
 
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Reply with OK"}]}
@@ -42,8 +41,8 @@ CALLBACK = {"callback_url": "https://example.com/cb"}
 class Env:
     """Clients for each kind of caller, and the values case paths and bodies refer to.
 
-    One emulator serves the whole module, reset to its seed before each case: starting a
-    server per case would cost more than all the cases together.
+    The session's emulator serves the whole module, reset to its seed before each case:
+    starting a server per case would cost more than all the cases together.
     """
 
     def __init__(self, emulator) -> None:
@@ -51,8 +50,11 @@ class Env:
         self._made: dict[str, httpx.Client] = {}
 
     def reset(self) -> None:
-        self.emulator.control("POST", "/reset")
-        self.emulator.set_faults(0.0)
+        self.emulator.reset()
+
+    def close(self) -> None:
+        for client in self._made.values():
+            client.close()
 
     def client(self, caller: str) -> httpx.Client:
         """`management`, `ci` (ci-smoke: guardrail ci-policy), `prod` (prod-backend),
@@ -89,8 +91,7 @@ class Env:
     def _clients(self, caller: str) -> httpx.Client:
         """One client per caller, kept: the seed's secrets survive a reset."""
         if caller not in self._made:
-            # No TLS settings on loopback HTTP: loading the CA bundle costs 0.1 s per client.
-            self._made[caller] = self.emulator.http(self._secret(caller), verify=False)
+            self._made[caller] = self.emulator.http(self._secret(caller))
         return self._made[caller]
 
     def _secret(self, caller: str) -> str:
@@ -299,10 +300,10 @@ def test_every_endpoint_in_scope_is_covered():
 
 
 @pytest.fixture(scope="module")
-def env() -> Iterator[Env]:
-    emulator = start_emulator()
-    yield Env(emulator)
-    emulator.close()
+def env(shared_emulator) -> Iterator[Env]:
+    made = Env(shared_emulator)
+    yield made
+    made.close()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

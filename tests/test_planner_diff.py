@@ -210,3 +210,40 @@ def test_interrupted_replacement_leftover_is_unmanaged_with_a_warning():
     pruned = plan_from_state(config(policy={"prune": True}, keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z"}]),
                              live(keys=[old, new]))
     assert [(c.action, c.live_id) for c in pruned.changes] == [("delete", old.hash)]
+
+
+def test_key_under_a_namesake_of_the_declared_guardrail_is_moved():
+    declared, namesake, ci = guardrail("policy", id="11111111-0000-4000-8000-000000000001"), \
+        guardrail("policy", id="22222222-0000-4000-8000-000000000002"), key("ci")
+    state = live(keys=[ci], guardrails=[declared, namesake], key_assignments=[key_assignment(ci, namesake)])
+    cfg = config(guardrails=[{"name": "policy", "id": declared.id}], keys=[{"name": "ci", "guardrail": "policy"}])
+    change = only_change(plan_from_state(cfg, state))
+    assert change.action == "assign"
+    assert change.before == {"guardrail": "policy (22222222)"} and change.after == {"guardrail": "policy"}
+    assert change.body == {"guardrail_id": declared.id, "previous_guardrail_id": namesake.id}
+
+
+def test_replacement_inherits_the_old_guardrail_by_id_even_when_its_name_is_shared():
+    first = guardrail("shared", id="11111111-0000-4000-8000-000000000001")
+    second = guardrail("shared", id="22222222-0000-4000-8000-000000000002")
+    ci = key("ci", expires_at="2027-01-01T00:00:00Z")
+    state = live(keys=[ci], guardrails=[first, second], key_assignments=[key_assignment(ci, second)])
+    plan = plan_from_state(config(keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z"}]), state)
+    assert actions(plan) == [("replace", "key.ci"), ("assign", "key_assignment.ci")]
+    assert plan.changes[1].body["guardrail_id"] == second.id
+
+
+def test_a_pinned_key_cannot_be_replaced():
+    ci = key("ci", expires_at="2027-01-01T00:00:00Z")
+    cfg = config(keys=[{"name": "ci", "hash": ci.hash, "expires_at": "2028-01-01T00:00:00Z"}])
+    with pytest.raises(ConfigError, match=r"keys\[0\]\.expires_at: changing expires_at replaces the key"):
+        plan_from_state(cfg, live(keys=[ci]))
+
+
+@pytest.mark.parametrize("entry, live_keys", [
+    ({"name": "ci", "expires_at": "2020-01-01T00:00:00Z"}, []),
+    ({"name": "ci", "creator_user_id": "user_b"}, [key("ci", expires_at="2020-01-01T00:00:00Z")]),
+])
+def test_a_key_that_would_be_born_expired_is_refused_at_plan_time(entry, live_keys):
+    with pytest.raises(ConfigError, match=r"keys\[0\]\.expires_at: expires_at 2020-01-01T00:00:00Z is in the past"):
+        plan_from_state(config(keys=[entry]), live(keys=live_keys))

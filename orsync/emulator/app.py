@@ -20,12 +20,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from orsync.emulator import control
+from orsync.emulator.envelopes import ErrorFormat
 from orsync.emulator.faults import FAULT_KINDS, FaultInjector, FaultSettings
 from orsync.emulator.persistence import StateFile
 from orsync.emulator.router import (
     ApiFailure, Call, EmulatorResponse, Route, Router, discover_routes,
 )
-from orsync.emulator.envelopes import ErrorFormat
 from orsync.emulator.state import EmulatorState
 from orsync.emulator.windows import utc_now
 
@@ -97,12 +97,13 @@ class EmulatorApp:
                 self.save()
         return response
 
-    # --- authentication -------------------------------------------------------------------
-
     def _error_format(self, path: str) -> ErrorFormat:
+        """How a failure on this path is written: /messages and below speak Anthropic's."""
         if path.startswith(BASE_PATH + "/"):
             return self.router.error_format(path[len(BASE_PATH):])
         return "openrouter"
+
+    # --- authentication -------------------------------------------------------------------
 
     def _authenticate(self, endpoint: Route, headers: dict[str, str]):
         secret = _bearer(headers.get("authorization", ""))

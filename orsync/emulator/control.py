@@ -15,8 +15,7 @@ ROUTES: list = []
 @route("POST", "/reset", auth="management")
 def reset_state(call: Call) -> dict:
     """Back to the state the app started with."""
-    call.state.replace_with(EmulatorState.from_json(call.app.initial_state))
-    call.app.save()
+    _replace_org(call, EmulatorState.from_json(call.app.initial_state))
     return {"ok": True}
 
 
@@ -32,10 +31,15 @@ def load_seed(call: Call) -> dict:
                               creator_user_id=record.creator_user_id)
     except (ValueError, TypeError) as exc:
         raise ApiFailure(400, str(exc)) from None
-    call.state.replace_with(fresh)
-    call.app.save()
+    _replace_org(call, fresh)
     return {"members": len(fresh.members), "keys": len(fresh.api_keys_newest_first()),
             "guardrails": len(fresh.guardrails)}
+
+
+def _replace_org(call: Call, fresh: EmulatorState) -> None:
+    """Swap the org in place (handlers and tests hold the state object) and persist it."""
+    call.state.replace_with(fresh)
+    call.app.save()
 
 
 @route("GET", "/requests", auth="management")

@@ -7,6 +7,7 @@ key stored in it; later runs (and other processes) load and save the same file, 
 
 from __future__ import annotations
 
+from collections import Counter
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -41,5 +42,5 @@ def embedded_key_secrets(directory: str | PathLike) -> dict[str, str]:
     uses this for keys the default seed made, which apply never saw being created.
     """
     keys = [key for key in embedded_app(directory).state.keys.values() if not key.is_management]
-    names = [key.name for key in keys]
-    return {key.name: key.secret for key in keys if names.count(key.name) == 1}
+    names = Counter(key.name for key in keys)
+    return {key.name: key.secret for key in keys if names[key.name] == 1}

@@ -131,12 +131,11 @@ def generation(state: EmulatorState, generation_id: str) -> dict | None:
 def activity_report(state: EmulatorState, now: datetime, *, day: date | None = None,
                     api_key_hash: str | None = None, user_id: str | None = None) -> list[dict]:
     """GET /activity rows: per day, model and endpoint, newest day first."""
-    today = now.astimezone(timezone.utc).date()
-    first = today - timedelta(days=ACTIVITY_DAYS)
+    first, last = activity_window(now)
     totals: dict[tuple, dict] = {}
     for row in state.activity:
         row_day = date.fromisoformat(row["date"])
-        if not first <= row_day < today or (day is not None and row_day != day):
+        if not first <= row_day <= last or (day is not None and row_day != day):
             continue
         if (api_key_hash and row["key_hash"] != api_key_hash) or (user_id and row["user_id"] != user_id):
             continue

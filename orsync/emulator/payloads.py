@@ -42,6 +42,13 @@ def sse_event(payload: dict) -> bytes:
     return f"event: {payload['type']}\n".encode() + sse_data(payload)
 
 
+def cost_details(usage: Usage) -> dict:
+    """What the call cost upstream, in the prompt/completions terms chat, messages and
+    embeddings use (responses says input/output)."""
+    return {"upstream_inference_cost": None, "upstream_inference_prompt_cost": usage.prompt_cost,
+            "upstream_inference_completions_cost": usage.completion_cost}
+
+
 # --- chat completions ----------------------------------------------------------------------
 
 def chat_usage(usage: Usage) -> dict:
@@ -49,9 +56,7 @@ def chat_usage(usage: Usage) -> dict:
             "total_tokens": usage.total_tokens, "cost": usage.cost, "is_byok": False,
             "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0,
                                       "audio_tokens": 0, "video_tokens": 0},
-            "cost_details": {"upstream_inference_cost": None,
-                             "upstream_inference_prompt_cost": usage.prompt_cost,
-                             "upstream_inference_completions_cost": usage.completion_cost},
+            "cost_details": cost_details(usage),
             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}
 
 
@@ -183,10 +188,8 @@ def message_object(answer: Answer, *, done: bool = True) -> dict:
     completion = answer.completion
     usage = anthropic_usage(completion.usage, output_tokens=None if done else 0)
     if done:
-        usage.update(cost=completion.usage.cost, is_byok=False, cost_details={
-            "upstream_inference_cost": None,
-            "upstream_inference_prompt_cost": completion.usage.prompt_cost,
-            "upstream_inference_completions_cost": completion.usage.completion_cost})
+        usage.update(cost=completion.usage.cost, is_byok=False,
+                     cost_details=cost_details(completion.usage))
     return {
         "id": answer.id, "type": "message", "role": "assistant", "container": None,
         "content": [{"type": "text", "text": completion.text, "citations": None}] if done else [],

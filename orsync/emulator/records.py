@@ -38,8 +38,19 @@ class Stored:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+class Editable(Stored):
+    """A record a PATCH changes: the fields given are set and `updated_at` is stamped."""
+
+    updated_at: str | None
+
+    def patch(self, values: dict, at: str) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.updated_at = at
+
+
 @dataclass
-class KeyRecord(Stored):
+class KeyRecord(Editable):
     """An API key (or a management key, which listings never show)."""
 
     hash: str
@@ -125,7 +136,7 @@ CURRENT_KEY_FIELDS = (
 
 
 @dataclass
-class GuardrailRecord(Stored):
+class GuardrailRecord(Editable):
     """A guardrail with every field of the real object, newer ones null until set."""
 
     id: str

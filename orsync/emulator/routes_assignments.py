@@ -7,6 +7,7 @@ direct guardrail. Unknown hashes and user ids are skipped with 200 and are not c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from orsync.emulator.router import Call, route
 from orsync.emulator.routes_guardrails import existing_guardrail
@@ -20,17 +21,19 @@ _IDS = Field("array", min_length=1, items=Field("string", min_length=1))
 
 
 def _key_rows(call: Call, guardrail_id: str | None) -> dict:
-    state = call.state
-    rows = [a for a in state.key_assignments.values()
-            if guardrail_id is None or a.guardrail_id == guardrail_id]
-    return page(rows, call.query, lambda a: a.public(state.keys[a.key_hash]))
+    keys = call.state.keys
+    return _page(call, call.state.key_assignments, guardrail_id, lambda a: a.public(keys[a.key_hash]))
 
 
 def _member_rows(call: Call, guardrail_id: str | None) -> dict:
-    state = call.state
-    rows = [a for a in state.member_assignments.values()
-            if guardrail_id is None or a.guardrail_id == guardrail_id]
-    return page(rows, call.query, lambda a: a.public(state.organization_id))
+    org = call.state.organization_id
+    return _page(call, call.state.member_assignments, guardrail_id, lambda a: a.public(org))
+
+
+def _page(call: Call, table: dict, guardrail_id: str | None, render: Callable[[Any], dict]) -> dict:
+    """A page of the rows under one guardrail (None: every guardrail), oldest first."""
+    rows = [a for a in table.values() if guardrail_id is None or a.guardrail_id == guardrail_id]
+    return page(rows, call.query, render)
 
 
 @route("GET", "/guardrails/assignments/keys", auth="management")

@@ -12,7 +12,7 @@ from orsync.emulator.catalog import Catalog, Model, catalog_of
 from orsync.emulator.ledger import governing_guardrails
 from orsync.emulator.router import ApiFailure, Call, route
 from orsync.emulator.routing import Policy
-from orsync.emulator.validation import fail, query_integer
+from orsync.emulator.validation import invalid_option, query_integer
 
 ROUTES: list = []
 CATEGORIES = ("programming", "roleplay", "marketing", "marketing/seo", "technology", "science",
@@ -26,8 +26,7 @@ PAGE_DEFAULT, PAGE_MAX = 500, 1000
 def list_models(call: Call) -> dict:
     category = call.query.get("category") or None
     if category is not None and category not in CATEGORIES:
-        options = "|".join(f'"{c}"' for c in CATEGORIES)
-        raise fail(["category"], f"Invalid option: expected one of {options}", "invalid_value")
+        raise invalid_option(["category"], CATEGORIES)
     models = catalog(call).listed(_modalities(call), category, call.query.get("supported_parameters"))
     return model_page(call, models, "models")
 

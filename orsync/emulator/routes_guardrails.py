@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from orsync.emulator.records import GuardrailRecord
 from orsync.emulator.router import ApiFailure, Call, route
-from orsync.emulator.validation import Field, page, validate_body
+from orsync.emulator.validation import Field, created_values, listing_workspace, page, validate_body
 from orsync.emulator.windows import INTERVALS, iso_time
 
 ROUTES: list = []
@@ -56,7 +56,7 @@ LIST_FIELDS = ("allowed_models", "allowed_providers", "ignored_models", "ignored
 
 @route("GET", "/guardrails", auth="management")
 def list_guardrails(call: Call) -> dict:
-    workspace_id = call.query.get("workspace_id") or call.state.workspace_id
+    workspace_id = listing_workspace(call)
     rows = [g for g in call.state.guardrails.values() if g.workspace_id == workspace_id]
     return page(rows, call.query, GuardrailRecord.public)
 
@@ -64,9 +64,7 @@ def list_guardrails(call: Call) -> dict:
 @route("POST", "/guardrails", auth="management")
 def create_guardrail(call: Call) -> tuple[int, dict]:
     body = validate_body(call.body, CREATABLE, required=("name",))
-    if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
-        raise ApiFailure(404, "Workspace not found")
-    values = stored_values({k: v for k, v in body.items() if k != "workspace_id"})
+    values = stored_values(created_values(call, body))
     record = call.state.add_guardrail(values.pop("name"), created_at=iso_time(call.now), **values)
     return 201, {"data": record.public()}
 
@@ -80,9 +78,7 @@ def get_guardrail(call: Call) -> dict:
 def update_guardrail(call: Call) -> dict:
     body = validate_body(call.body, UPDATABLE)
     record = existing_guardrail(call)
-    for name, value in stored_values(body).items():
-        setattr(record, name, value)
-    record.updated_at = iso_time(call.now)
+    record.patch(stored_values(body), iso_time(call.now))
     return {"data": record.public()}
 
 

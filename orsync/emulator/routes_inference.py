@@ -18,18 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orsync.emulator import inference, payloads
+from orsync.emulator import bodies, inference, payloads
 from orsync.emulator.ledger import (
     Served, charge, check_guardrail_budgets, check_key_limit, governing_guardrails,
 )
 from orsync.emulator.payloads import Answer
 from orsync.emulator.records import KeyRecord
 from orsync.emulator.routes_catalog import catalog
-from orsync.emulator.router import ApiFailure, Call, EmulatorResponse, json_type_name, route
+from orsync.emulator.router import ApiFailure, Call, EmulatorResponse, route
 from orsync.emulator.routing import (
     Choice, GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose, requested_models,
 )
-from orsync.emulator.validation import fail
 
 ROUTES: list = []
 
@@ -45,7 +44,7 @@ class Admitted:
 
 @route("POST", "/chat/completions", auth="inference")
 def chat_completions(call: Call) -> EmulatorResponse:
-    body, answer = answer_text(call, _chat_body, lambda b: inference.chat_prompt_texts(b["messages"]),
+    body, answer = answer_text(call, bodies.chat, lambda b: inference.chat_prompt_texts(b["messages"]),
                                "max_completion_tokens", "max_tokens")
     if body.get("stream"):
         return sse(payloads.chat_stream(answer), answer.id)
@@ -54,7 +53,7 @@ def chat_completions(call: Call) -> EmulatorResponse:
 
 @route("POST", "/responses", auth="inference")
 def responses(call: Call) -> EmulatorResponse:
-    body, answer = answer_text(call, _responses_body, inference.responses_prompt_texts,
+    body, answer = answer_text(call, bodies.responses, inference.responses_prompt_texts,
                                "max_output_tokens")
     if body.get("stream"):
         return sse(payloads.response_stream(answer, body), answer.id)
@@ -63,7 +62,7 @@ def responses(call: Call) -> EmulatorResponse:
 
 @route("POST", "/messages", auth="inference", errors="anthropic")
 def messages(call: Call) -> EmulatorResponse:
-    body, answer = answer_text(call, _messages_body, inference.messages_prompt_texts, "max_tokens")
+    body, answer = answer_text(call, bodies.messages, inference.messages_prompt_texts, "max_tokens")
     if body.get("stream"):
         return sse(payloads.message_stream(answer), answer.id)
     return json_answer(payloads.message_object(answer), answer.id)
@@ -71,7 +70,7 @@ def messages(call: Call) -> EmulatorResponse:
 
 @route("POST", "/embeddings", auth="inference")
 def embeddings(call: Call) -> EmulatorResponse:
-    body, admitted = admit(call, "embeddings", _embeddings_body)
+    body, admitted = admit(call, "embeddings", bodies.embeddings)
     model, endpoint = admitted.choice.model, admitted.choice.endpoint
     texts = inference.embedding_inputs(body["input"]) or []
     size = body.get("dimensions") or model.embedding_dimensions or 1536
@@ -86,15 +85,15 @@ def embeddings(call: Call) -> EmulatorResponse:
         "data": [{"object": "embedding", "index": n, "embedding": encode(v)}
                  for n, v in enumerate(vectors)],
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens, "cost": usage.cost,
-                  "is_byok": False, "cost_details": _cost_details(usage)},
+                  "is_byok": False, "cost_details": payloads.cost_details(usage)},
     }, answer.id)
 
 
 @route("POST", "/rerank", auth="inference")
 def rerank(call: Call) -> EmulatorResponse:
-    body, admitted = admit(call, "rerank", _rerank_body)
+    body, admitted = admit(call, "rerank", bodies.rerank)
     model, endpoint = admitted.choice.model, admitted.choice.endpoint
-    documents = _rerank_documents(body)
+    documents = bodies.rerank_documents(body)
     scores = inference.rerank_scores(model.id, body["query"], documents)
     ranked = sorted(range(len(documents)), key=lambda n: (-scores[n], n))[:body.get("top_n")]
     tokens = inference.count_tokens(body["query"]) + sum(map(inference.count_tokens, documents))
@@ -117,7 +116,7 @@ def answer_text(call: Call, read_body: Callable[[Call], dict],
     body, admitted = admit(call, "text", read_body)
     completion = inference.complete(
         inference.request_digest(body, admitted.choice.model.id), prompt_texts(body),
-        admitted.choice.endpoint, _max_tokens(body, *max_token_fields))
+        admitted.choice.endpoint, bodies.max_tokens(body, *max_token_fields))
     return body, book(call, admitted, completion, "completions", body)
 
 
@@ -175,109 +174,3 @@ def sse(chunks: list[bytes], generation_id: str) -> EmulatorResponse:
     response = EmulatorResponse.stream(chunks)
     response.headers["x-generation-id"] = generation_id
     return response
-
-
-# --- request checks ------------------------------------------------------------------------
-
-def _chat_body(call: Call) -> dict:
-    return _text_body(call)
-
-
-def _messages_body(call: Call) -> dict:
-    return _text_body(call, model_required=True)
-
-
-def _text_body(call: Call, *, model_required: bool = False) -> dict:
-    body = call.json_body()
-    _check_type(body, "model", ("string",), required=model_required)
-    _check_type(body, "messages", ("array",), required=True)
-    if not body["messages"]:
-        raise fail(["messages"], "Too small: expected array to have >=1 items", "too_small")
-    for n, message in enumerate(body["messages"]):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise fail(["messages", n, "role"], "Invalid input: expected string, received undefined")
-    _check_common(body)
-    return body
-
-
-def _responses_body(call: Call) -> dict:
-    body = call.json_body()
-    _check_type(body, "input", ("string", "array"))
-    _check_common(body)
-    return body
-
-
-def _embeddings_body(call: Call) -> dict:
-    body = call.json_body()
-    _check_type(body, "model", ("string",), required=True)
-    if inference.embedding_inputs(body.get("input")) is None:
-        raise fail(["input"], "Invalid input: expected string, array of strings, array of numbers "
-                              "or array of token arrays")
-    _check_choice(body, "encoding_format", ("float", "base64"))
-    _check_positive_integer(body, "dimensions")
-    return body
-
-
-def _rerank_body(call: Call) -> dict:
-    body = call.json_body()
-    _check_type(body, "model", ("string",), required=True)
-    _check_type(body, "query", ("string",), required=True)
-    _rerank_documents(body)
-    _check_positive_integer(body, "top_n")
-    return body
-
-
-def _check_common(body: dict) -> None:
-    _check_type(body, "models", ("array",))
-    _check_type(body, "stream", ("boolean",))
-    _check_type(body, "provider", ("object",))
-    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
-        _check_positive_integer(body, name)
-
-
-def _check_type(body: dict, name: str, kinds: tuple[str, ...], *, required: bool = False) -> None:
-    if name not in body:
-        if required:
-            raise fail([name], f"Invalid input: expected {kinds[0]}, received undefined")
-        return
-    actual = json_type_name(body[name])
-    if actual not in kinds and not (body[name] is None and not required):
-        raise fail([name], f"Invalid input: expected {kinds[0]}, received {actual}")
-
-
-def _check_choice(body: dict, name: str, choices: tuple[str, ...]) -> None:
-    if name in body and body[name] not in choices:
-        options = "|".join(f'"{c}"' for c in choices)
-        raise fail([name], f"Invalid option: expected one of {options}", "invalid_value")
-
-
-def _check_positive_integer(body: dict, name: str) -> None:
-    value = body.get(name)
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise fail([name], f"Invalid input: expected int, received {json_type_name(value)}")
-    if value < 1:
-        raise fail([name], "Too small: expected number to be >=1", "too_small")
-
-
-def _rerank_documents(body: dict) -> list[str]:
-    _check_type(body, "documents", ("array",), required=True)
-    documents = []
-    for n, item in enumerate(body["documents"]):
-        text = item.get("text") if isinstance(item, dict) else item
-        if not isinstance(text, str):
-            raise fail(["documents", n], "Invalid input: expected string or {text}")
-        documents.append(text)
-    if not documents:
-        raise fail(["documents"], "Too small: expected array to have >=1 items", "too_small")
-    return documents
-
-
-def _max_tokens(body: dict, *names: str) -> int | None:
-    return next((body[n] for n in names if body.get(n) is not None), None)
-
-
-def _cost_details(usage: inference.Usage) -> dict:
-    return {"upstream_inference_cost": None, "upstream_inference_prompt_cost": usage.prompt_cost,
-            "upstream_inference_completions_cost": usage.completion_cost}

@@ -13,7 +13,8 @@ from itertools import islice
 from orsync.emulator.records import KeyRecord
 from orsync.emulator.router import ApiFailure, Call, route
 from orsync.emulator.validation import (
-    Field, fail, is_past, query_flag, query_integer, validate_body,
+    Field, created_values, fail, is_past, listing_workspace, query_flag, query_integer,
+    validate_body,
 )
 from orsync.emulator.windows import INTERVALS, iso_time
 
@@ -40,7 +41,7 @@ def list_keys(call: Call) -> dict:
     offset = query_integer(call.query, "offset", 0, minimum=0)
     include_disabled = query_flag(call.query, "include_disabled")
     include_expired = query_flag(call.query, "include_expired")
-    workspace_id = call.query.get("workspace_id") or call.state.workspace_id
+    workspace_id = listing_workspace(call)
     visible = (key for key in call.state.api_keys_newest_first()
                if key.workspace_id == workspace_id
                and (include_disabled or not key.disabled)
@@ -56,10 +57,8 @@ def create_key(call: Call) -> tuple[int, dict]:
     if body.get("creator_user_id") and body["creator_user_id"] not in call.state.members:
         raise fail(["creator_user_id"], "creator_user_id is not a member of this organization",
                    "custom")
-    if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
-        raise ApiFailure(404, "Workspace not found")
-    values = {k: v for k, v in body.items() if k not in ("name", "workspace_id")}
-    record = call.state.add_key(body["name"], created_at=iso_time(call.now), **values)
+    values = created_values(call, body)
+    record = call.state.add_key(values.pop("name"), created_at=iso_time(call.now), **values)
     return 201, {"data": record.public(), "key": record.secret}
 
 
@@ -72,9 +71,7 @@ def get_key(call: Call) -> dict:
 def update_key(call: Call) -> dict:
     body = validate_body(call.body, UPDATABLE)
     record = _existing_key(call)
-    for name, value in body.items():
-        setattr(record, name, value)
-    record.updated_at = iso_time(call.now)
+    record.patch(body, iso_time(call.now))
     return {"data": shown(call, record)}
 
 

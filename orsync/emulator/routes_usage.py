@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from orsync.emulator.ledger import activity_report, activity_window, generation
 from orsync.emulator.router import ApiFailure, Call, route
-from orsync.emulator.validation import fail
+from orsync.emulator.validation import fail, missing
 
 ROUTES: list = []
 
@@ -28,7 +28,7 @@ def get_activity(call: Call) -> dict:
 def get_generation(call: Call) -> dict:
     generation_id = call.query.get("id", "")
     if not generation_id:
-        raise fail(["id"], "Invalid input: expected string, received undefined")
+        raise missing(["id"], "string")
     found = generation(call.state, generation_id)
     if found is None:
         raise ApiFailure(404, f"Generation {generation_id} not found")

@@ -108,16 +108,14 @@ def _seed_assignments(state: EmulatorState, seed: dict) -> None:
     keys = _index_by([k for k in state.keys.values() if not k.is_management], "hash", "name")
     members = _index_by(state.members.values(), "id", "email")
     assigned_by = state.admin_user_id()
-    for n, row in enumerate(seed.get("key_assignments") or []):
-        where = f"key_assignments[{n}]"
-        _check_fields(where, row, {"guardrail", "key"}, required=("guardrail", "key"))
-        state.assign_key(_resolve(guardrails, where, "guardrail", row["guardrail"]),
-                         _resolve(keys, where, "key", row["key"]), assigned_by)
-    for n, row in enumerate(seed.get("member_assignments") or []):
-        where = f"member_assignments[{n}]"
-        _check_fields(where, row, {"guardrail", "member"}, required=("guardrail", "member"))
-        state.assign_member(_resolve(guardrails, where, "guardrail", row["guardrail"]),
-                            _resolve(members, where, "member", row["member"]), assigned_by)
+    sections = (("key_assignments", "key", keys, state.assign_key),
+                ("member_assignments", "member", members, state.assign_member))
+    for section, kind, index, assign in sections:
+        for n, row in enumerate(seed.get(section) or []):
+            where = f"{section}[{n}]"
+            _check_fields(where, row, {"guardrail", kind}, required=("guardrail", kind))
+            assign(_resolve(guardrails, where, "guardrail", row["guardrail"]),
+                   _resolve(index, where, kind, row[kind]), assigned_by)
 
 
 def _index_by(records, id_field: str, name_field: str) -> dict[str, list[str]]:

@@ -142,17 +142,12 @@ class EmulatorState:
         record = self.api_key(key_hash)
         if record is None:
             return False
-        current = self.key_assignments.get(key_hash)
-        if current is None or current.guardrail_id != guardrail_id:
-            self.key_assignments.pop(key_hash, None)  # re-inserted last: newest row
-            self.key_assignments[key_hash] = KeyAssignment(
-                str(uuid.uuid4()), key_hash, guardrail_id, assigned_by, at or now_iso())
+        if _place(self.key_assignments, KeyAssignment, key_hash, guardrail_id, assigned_by, at):
             record.guardrail_id = guardrail_id
         return True
 
     def unassign_key(self, guardrail_id: str, key_hash: str) -> bool:
-        current = self.key_assignments.get(key_hash)
-        if current is None or current.guardrail_id != guardrail_id:
+        if not _holds(self.key_assignments, key_hash, guardrail_id):
             return False
         self._drop_key_assignment(key_hash)
         return True
@@ -166,16 +161,11 @@ class EmulatorState:
                       at: str | None = None) -> bool:
         if user_id not in self.members:
             return False
-        current = self.member_assignments.get(user_id)
-        if current is None or current.guardrail_id != guardrail_id:
-            self.member_assignments.pop(user_id, None)
-            self.member_assignments[user_id] = MemberAssignment(
-                str(uuid.uuid4()), user_id, guardrail_id, assigned_by, at or now_iso())
+        _place(self.member_assignments, MemberAssignment, user_id, guardrail_id, assigned_by, at)
         return True
 
     def unassign_member(self, guardrail_id: str, user_id: str) -> bool:
-        current = self.member_assignments.get(user_id)
-        if current is None or current.guardrail_id != guardrail_id:
+        if not _holds(self.member_assignments, user_id, guardrail_id):
             return False
         del self.member_assignments[user_id]
         return True
@@ -264,3 +254,20 @@ def _known(record_type: type, row: dict) -> dict:
     """The row's fields the record type declares (older state files may lack newer ones)."""
     names = {f.name for f in fields(record_type)}
     return {k: v for k, v in row.items() if k in names}
+
+
+def _holds(table: dict, holder: str, guardrail_id: str) -> bool:
+    current = table.get(holder)
+    return current is not None and current.guardrail_id == guardrail_id
+
+
+def _place(table: dict, row_type: type, holder: str, guardrail_id: str, assigned_by: str | None,
+           at: str | None) -> bool:
+    """Put a key or member under a guardrail, replacing its row under any other; whether it
+    moved. A holder has one row, keyed by its hash or user id."""
+    if _holds(table, holder, guardrail_id):
+        return False
+    table.pop(holder, None)  # re-inserted last: the newest row
+    table[holder] = row_type(str(uuid.uuid4()), holder, guardrail_id, assigned_by, at or now_iso())
+    return True
+

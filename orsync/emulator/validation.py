@@ -11,10 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orsync.emulator.router import ApiFailure, json_type_name
 from orsync.emulator.windows import parse_iso
+
+if TYPE_CHECKING:
+    from orsync.emulator.router import Call
 
 UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
@@ -40,6 +43,29 @@ def fail(path: list, message: str, code: str = "invalid_type") -> ApiFailure:
     return ApiFailure(400, message, {"issues": [{"code": code, "path": path, "message": message}]})
 
 
+# zod's messages, each in one place.
+def wrong_type(path: list, expected: str, value: Any) -> ApiFailure:
+    return fail(path, f"Invalid input: expected {expected}, received {json_type_name(value)}")
+
+
+def missing(path: list, expected: str) -> ApiFailure:
+    return fail(path, f"Invalid input: expected {expected}, received undefined")
+
+
+def invalid_option(path: list, choices: tuple[str, ...]) -> ApiFailure:
+    options = "|".join(f'"{c}"' for c in choices)
+    return fail(path, f"Invalid option: expected one of {options}", "invalid_value")
+
+
+def too_small(path: list, expected: str) -> ApiFailure:
+    """`expected` reads like "number to be >=1" or "array to have >=1 items"."""
+    return fail(path, f"Too small: expected {expected}", "too_small")
+
+
+def too_big(path: list, expected: str) -> ApiFailure:
+    return fail(path, f"Too big: expected {expected}", "too_big")
+
+
 def validate_body(body: Any, shape: dict[str, Field], required: tuple[str, ...] = ()) -> dict:
     """The body's fields, checked; ApiFailure 400 on the first problem."""
     _check(Field("object", shape=shape, required=required), body, [])
@@ -49,11 +75,10 @@ def validate_body(body: Any, shape: dict[str, Field], required: tuple[str, ...] 
 def _check(spec: Field, value: Any, path: list) -> None:
     if value is None:
         if not spec.nullable:
-            raise fail(path, f"Invalid input: expected {spec.kind}, received null")
+            raise wrong_type(path, spec.kind, value)
         return
-    actual = json_type_name(value)
-    if actual != spec.kind:
-        raise fail(path, f"Invalid input: expected {spec.kind}, received {actual}")
+    if json_type_name(value) != spec.kind:
+        raise wrong_type(path, spec.kind, value)
     if spec.kind == "string":
         _check_string(spec, value, path)
     elif spec.kind == "number":
@@ -74,16 +99,14 @@ def _check_object(spec: Field, value: dict, path: list) -> None:
         raise fail(path, f"Unrecognized key{plural}: {names}", "unrecognized_keys")
     for name in spec.required:
         if name not in value:
-            expected = spec.shape[name].kind
-            raise fail([*path, name], f"Invalid input: expected {expected}, received undefined")
+            raise missing([*path, name], spec.shape[name].kind)
     for name, item in value.items():
         _check(spec.shape[name], item, [*path, name])
 
 
 def _check_string(spec: Field, value: str, path: list) -> None:
     if spec.choices is not None and value not in spec.choices:
-        options = "|".join(f'"{c}"' for c in spec.choices)
-        raise fail(path, f"Invalid option: expected one of {options}", "invalid_value")
+        raise invalid_option(path, spec.choices)
     _check_size(spec, len(value), "string", "characters", path)
     if spec.utc_datetime and not _is_utc_datetime(value):
         raise fail(path, "Invalid ISO datetime", "invalid_format")
@@ -91,16 +114,16 @@ def _check_string(spec: Field, value: str, path: list) -> None:
 
 def _check_number(spec: Field, value: float, path: list) -> None:
     if spec.gt is not None and not value > spec.gt:
-        raise fail(path, f"Too small: expected number to be >{spec.gt:g}", "too_small")
+        raise too_small(path, f"number to be >{spec.gt:g}")
     if spec.ge is not None and not value >= spec.ge:
-        raise fail(path, f"Too small: expected number to be >={spec.ge:g}", "too_small")
+        raise too_small(path, f"number to be >={spec.ge:g}")
 
 
 def _check_size(spec: Field, size: int, kind: str, unit: str, path: list) -> None:
     if spec.min_length is not None and size < spec.min_length:
-        raise fail(path, f"Too small: expected {kind} to have >={spec.min_length} {unit}", "too_small")
+        raise too_small(path, f"{kind} to have >={spec.min_length} {unit}")
     if spec.max_length is not None and size > spec.max_length:
-        raise fail(path, f"Too big: expected {kind} to have <={spec.max_length} {unit}", "too_big")
+        raise too_big(path, f"{kind} to have <={spec.max_length} {unit}")
 
 
 def _is_utc_datetime(value: str) -> bool:
@@ -111,6 +134,19 @@ def _is_utc_datetime(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def listing_workspace(call: Call) -> str:
+    """The workspace a listing shows: the query's `workspace_id`, else the org's default one."""
+    return call.query.get("workspace_id") or call.state.workspace_id
+
+
+def created_values(call: Call, body: dict) -> dict:
+    """A create body's values but `workspace_id`, which may only name the org's workspace
+    (the emulator models one): 404 otherwise, as the API answers an unknown workspace."""
+    if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
+        raise ApiFailure(404, "Workspace not found")
+    return {k: v for k, v in body.items() if k != "workspace_id"}
 
 
 def is_past(value: str, now: datetime) -> bool:
@@ -128,9 +164,9 @@ def query_integer(query: dict[str, str], name: str, default: int, *, minimum: in
     except ValueError:
         raise fail([name], "Invalid input: expected number, received NaN") from None
     if value < minimum:
-        raise fail([name], f"Too small: expected number to be >={minimum}", "too_small")
+        raise too_small([name], f"number to be >={minimum}")
     if maximum is not None and value > maximum:
-        raise fail([name], f"Too big: expected number to be <={maximum}", "too_big")
+        raise too_big([name], f"number to be <={maximum}")
     return value
 
 
@@ -138,7 +174,7 @@ def query_flag(query: dict[str, str], name: str) -> bool:
     """A boolean sent as the strings "true"/"false" (default false), as GET /keys takes it."""
     raw = query.get(name, "false")
     if raw not in ("true", "false"):
-        raise fail([name], 'Invalid option: expected one of "true"|"false"', "invalid_value")
+        raise invalid_option([name], ("true", "false"))
     return raw == "true"
 
 

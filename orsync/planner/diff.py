@@ -159,20 +159,35 @@ def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Ch
         return _delete(kind, want.name, match, reason="state: absent")
     if match is None:
         resolution.created.add(address)
+        _refuse_uncreatable(kind, want, want.fields, resolution)
         return _change(kind, want, None, kind.verbs["create"], resolution, body_fields=want.fields)
     changed = changed_fields(want.fields, match.fields)
     if not changed:
         return None
     forcing = sorted(set(changed) & kind.replace_fields)
     if forcing:
+        if want.pin:
+            # The pin names one key for good; its replacement would have another hash.
+            raise resolution.error_at(want.source + (forcing[0],),
+                                      f"changing {forcing[0]} replaces the {kind.kind}, whose new "
+                                      f"{kind.id_attribute} the `{kind.id_attribute}:` pin cannot follow; "
+                                      f"remove the pin to allow the replacement")
         resolution.replaced.add(address)
-        carried = {name: value for name, value in match.fields.items() if value is not None}
+        body = {**{name: value for name, value in match.fields.items() if value is not None}, **want.fields}
+        _refuse_uncreatable(kind, want, body, resolution)
         reasons = tuple(f"{name} forces replacement" for name in forcing)
-        return _change(kind, want, match, "replace", resolution, body_fields={**carried, **want.fields},
-                       reasons=reasons)
+        return _change(kind, want, match, "replace", resolution, body_fields=body, reasons=reasons)
     action = kind.classify(want.fields)
     return _change(kind, want, match, action, resolution,
                    body_fields={name: want.fields[name] for name in changed})
+
+
+def _refuse_uncreatable(kind, want: Desired, body: dict[str, Any], resolution) -> None:
+    """Stop at plan time what the API would refuse on every run (e.g. a key already expired)."""
+    problem = kind.creation_problem(body)
+    if problem:
+        field, message = problem
+        raise resolution.error_at(want.source + (field,), message)
 
 
 def changed_fields(wanted: dict[str, Any], live: dict[str, Any]) -> list[str]:

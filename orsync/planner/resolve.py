@@ -22,6 +22,7 @@ class Resolution:
     deleted: set[str] = field(default_factory=set)           # addresses being deleted
     created: set[str] = field(default_factory=set)           # addresses being created
     warnings: list[str] = field(default_factory=list)        # for the reviewer, in plan order
+    guardrail_labels: dict[str, str] | None = None           # live id -> label, see assignments.py
 
     def is_new(self, address: str) -> bool:
         """The object behind the address will have a new id after apply."""

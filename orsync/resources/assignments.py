@@ -1,16 +1,30 @@
 """Which guardrail governs each declared key and member.
 
-An assignment is identified by what it governs (a key's or member's name), and its one field
-is the guardrail's declared name. Only declared keys and members appear: an undeclared key's
-assignment is never read as desired, never reported, never touched.
+An assignment is identified by what it governs (a key's or member's name). Its one field is a
+*label* of the guardrail: the declared name for a guardrail the file declares, else the live
+name with the start of its id (`old-policy (1a2b3c4d)`). Labels stand for ids, so a key under
+an undeclared guardrail that merely shares a declared name is seen as under the wrong one.
+Only declared keys and members appear: an undeclared key's assignment is never touched.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from orsync.resources.members import find_member
 from orsync.resources.base import Desired, LiveObject, ResourceKind
+from orsync.resources.members import find_member
+
+
+def guardrail_labels(resolution) -> dict[str, str]:
+    """Live guardrail id -> its label (computed once guardrails are resolved)."""
+    if resolution.guardrail_labels is None:
+        declared = {live_id: address.removeprefix("guardrail.")
+                    for address, live_id in resolution.live_ids.items()
+                    if address.startswith("guardrail.") and live_id}
+        resolution.guardrail_labels = {
+            guardrail.id: declared.get(guardrail.id, f"{guardrail.name} ({guardrail.id[:8]})")
+            for guardrail in resolution.state.guardrails}
+    return resolution.guardrail_labels
 
 
 class _Assignments(ResourceKind):
@@ -23,45 +37,32 @@ class _Assignments(ResourceKind):
     def classify(self, after: dict[str, Any]) -> str:
         return "assign" if after.get("guardrail") is not None else "unassign"
 
-    @staticmethod
-    def declared_guardrail_names(resolution) -> dict[str, str]:
-        """Live guardrail id -> the name the config gives it (renames via id: pins included)."""
-        names = resolution.state.guardrail_names()
-        for address, live_id in resolution.live_ids.items():
-            if address.startswith("guardrail.") and live_id:
-                names[live_id] = address.removeprefix("guardrail.")
-        return names
-
-    def live_fields(self, guardrail_id: str | None, names: dict[str, str]) -> dict[str, Any]:
-        return {"guardrail": names.get(guardrail_id, guardrail_id) if guardrail_id else None}
-
     def request_body(self, resolution, after: dict[str, Any], live: LiveObject | None,
                      proposed: dict[str, Any]) -> dict[str, Any]:
-        """Live ids for apply; an id still unknown (object created by this plan) stays None."""
-        guardrail = after.get("guardrail")
+        """Live ids for apply; a guardrail this plan creates has none yet (refs names it)."""
+        label = after.get("guardrail")
+        ids_by_label = {text: live_id for live_id, text in guardrail_labels(resolution).items()}
         return {
-            "guardrail_id": self._guardrail_id(resolution, guardrail) if guardrail else None,
+            "guardrail_id": ids_by_label.get(label) if label else None,
             "previous_guardrail_id": live.refs.get("guardrail_id") if live else None,
         }
 
     @staticmethod
-    def _guardrail_id(resolution, guardrail: str) -> str | None:
-        address = f"guardrail.{guardrail}"
-        if address in resolution.live_ids:
-            return resolution.live_ids[address]
-        # An undeclared guardrail (a replacement inherits the old key's): the live one it names.
-        found = [g.id for g in resolution.state.guardrails if guardrail in (g.name, g.id)]
-        return found[0] if len(found) == 1 else None
+    def refs_for(resolution, target_address: str, label: str | None) -> dict[str, str]:
+        refs = {"target": target_address}
+        if label and f"guardrail.{label}" in resolution.live_ids:
+            refs["guardrail"] = f"guardrail.{label}"
+        return refs
 
     def live(self, state, resolution) -> list[LiveObject]:
         """One object per declared target that exists live, with its current guardrail (or None)."""
-        names = self.declared_guardrail_names(resolution)
+        labels = guardrail_labels(resolution)
         rows = getattr(state, self.listing)
         guardrail_by_target = {getattr(row, self.target_attribute): row.guardrail_id for row in rows}
         objects = []
         for name, target_id in self.live_targets(resolution):
             guardrail_id = guardrail_by_target.get(target_id)
-            objects.append(LiveObject(id=target_id, name=name, fields=self.live_fields(guardrail_id, names),
+            objects.append(LiveObject(id=target_id, name=name, fields={"guardrail": labels.get(guardrail_id, guardrail_id)},
                                       digest_source={self.target_attribute: target_id, "guardrail_id": guardrail_id},
                                       refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
         return objects
@@ -71,14 +72,6 @@ class _Assignments(ResourceKind):
 
     def unassign(self, client, guardrail_id: str, ids: list[str]) -> int:
         return getattr(client, f"unassign_{self.client_noun}")(guardrail_id, ids)
-
-    @staticmethod
-    def refs_for(target_address: str, guardrail: str | None) -> dict[str, str]:
-        refs = {"target": target_address}
-        if guardrail:
-            refs["guardrail"] = f"guardrail.{guardrail}"
-        return refs
-
 
 
 class KeyAssignments(_Assignments):
@@ -98,22 +91,22 @@ class KeyAssignments(_Assignments):
                 guardrail = spec.guardrail
             elif address in resolution.replaced:
                 # A replacement inherits the old key's guardrail when the file leaves it unmanaged.
-                guardrail = self._live_guardrail_name(resolution, address)
+                guardrail = self._live_guardrail_label(resolution, address)
             else:
                 continue
             if guardrail is None and resolution.is_new(address):
                 continue
             wanted.append(Desired(name=spec.name, fields={"guardrail": guardrail},
                                   source=("keys", index, "guardrail"),
-                                  refs=self.refs_for(address, guardrail)))
+                                  refs=self.refs_for(resolution, address, guardrail)))
         return wanted
 
-    def _live_guardrail_name(self, resolution, key_address: str) -> str | None:
+    @staticmethod
+    def _live_guardrail_label(resolution, key_address: str) -> str | None:
         key_hash = resolution.live_ids.get(key_address)
-        names = self.declared_guardrail_names(resolution)
         for row in resolution.state.key_assignments:
             if row.key_hash == key_hash:
-                return names.get(row.guardrail_id)
+                return guardrail_labels(resolution).get(row.guardrail_id)
         return None
 
     def live_targets(self, resolution):
@@ -138,7 +131,7 @@ class MemberAssignments(_Assignments):
             user_id = self._member_id(resolution, spec, index)
             wanted.append(Desired(name=spec.ref, fields={"guardrail": spec.guardrail}, pin=user_id,
                                   source=("members", index, "guardrail"),
-                                  refs=self.refs_for(f"member.{spec.ref}", spec.guardrail)))
+                                  refs=self.refs_for(resolution, f"member.{spec.ref}", spec.guardrail)))
             resolution.live_ids[f"member.{spec.ref}"] = user_id
         return wanted
 

@@ -122,6 +122,10 @@ class ResourceKind:
     def address(self, name: str) -> str:
         return f"{self.kind}.{name}"
 
+    def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
+        """(field, message) when the API would refuse to create an object with this body."""
+        return None
+
     def classify(self, after: dict[str, Any]) -> str:
         """The action for a matched object whose fields differ (assignments say assign/unassign)."""
         return "update"

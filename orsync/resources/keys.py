@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from orsync.resources.base import CreateResult
@@ -24,6 +25,13 @@ class Keys(NamedKind):
     number_fields = frozenset({"limit"})
     time_fields = frozenset({"expires_at"})
     issues_secret = True
+
+    def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
+        expires_at = body.get("expires_at")
+        if expires_at and expires_at <= datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            return ("expires_at", f"expires_at {expires_at} is in the past, and OpenRouter creates no "
+                                  f"expired key; declare a later expires_at for the new key")
+        return None
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
         """POST, then PATCH `disabled`; `on_created(result)` runs in between, so that the secret

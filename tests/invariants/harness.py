@@ -133,13 +133,16 @@ class Applied:
     secrets: Path
 
 
-def apply_until_converged(org: Org, config: Path, max_runs: int) -> Applied:
-    """Apply up to `max_runs` times, stopping at the first run that exits 0."""
+def apply_until_converged(org: Org, config: Path, max_runs: int, declared: dict | None = None) -> Applied:
+    """Apply up to `max_runs` times, stopping at the first run that exits 0; with `declared`
+    (the file as data), check after every run that no entry has two live keys."""
     before = org.state()
     secrets = org.new_file("secrets.json")
     outputs = []
     for _ in range(max_runs):
         outputs.append(org.apply(config, secrets))
+        if declared is not None:
+            Oracle(declared, before, org.state()).check_no_duplicates()
         if outputs[-1].code == 0:
             break
         assert_one_line_error(outputs[-1])
@@ -185,10 +188,17 @@ def check_secrets(applied: Applied) -> None:
             f"the sink holds a secret for {name} ({entry['hash'][:8]}), a key that is gone unannounced")
 
 
-def converge(org: Org, scenario, max_runs: int = 1) -> Applied:
-    """Seed the org, apply the scenario's file (rerunning up to max_runs), check every invariant."""
+def converge(org: Org, scenario, max_runs: int = 1, faults: dict | None = None) -> Applied:
+    """Seed the org, apply the scenario's file (rerunning up to max_runs, under `faults` if
+    given: the arguments of set_faults), then check every invariant with faults off."""
     org.reseed(scenario.seed)
     config_path = org.new_file("org.yaml", scenario.yaml)
-    applied = apply_until_converged(org, config_path, max_runs)
+    if faults:
+        org.emulator.set_faults(**faults)
+    try:
+        applied = apply_until_converged(org, config_path, max_runs, declared=scenario.config)
+    finally:
+        if faults:
+            org.emulator.set_faults(0.0, latency_ms=0)
     check_converged(org, config_path, scenario.config, applied)
     return applied

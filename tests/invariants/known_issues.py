@@ -57,28 +57,52 @@ def expired_key_replaced(scenario: Scenario) -> bool:
     return False
 
 
+class GuardrailNames:
+    """How the planner names live guardrails in assignments: by the declared name of the entry
+    that matches one, else by its live name (so two guardrails can share a name)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        seed = scenario.seed
+        matches = Matches(scenario.config.get("guardrails", []), by_id(seed["guardrails"]), "id")
+        declared = {}
+        for entry in matches.entries:
+            if matches.match(entry) is not None:
+                declared[matches.match(entry)["id"]] = entry["name"]
+        self.shown = {g["id"]: declared.get(g["id"], g["name"]) for g in seed["guardrails"]}
+        self.declared_id = {e["name"]: (matches.match(e) or {}).get("id") for e in matches.entries}
+        self.under = {row["key"]: row["guardrail"] for row in seed["key_assignments"]}
+        self.under.update({row["member"]: row["guardrail"] for row in seed["member_assignments"]})
+
+    def ambiguous(self, guardrail_id: str) -> bool:
+        return sum(1 for name in self.shown.values() if name == self.shown[guardrail_id]) > 1
+
+
 def assignment_matched_by_name(scenario: Scenario) -> bool:
     """A declared key or member sits under a live guardrail that is not the declared one but has
     its name (a same-named undeclared guardrail, or one renamed onto it). Assignments compare
     guardrail *names*, so the plan sees no change and the object stays under the wrong guardrail
     (with prune, that guardrail is deleted and the next plan shows the assignment)."""
-    seed, config = scenario.seed, scenario.config
-    guardrails = Matches(config.get("guardrails", []), by_id(seed["guardrails"]), "id")
-    declared_name = {}
-    for entry in guardrails.entries:
-        match = guardrails.match(entry)
-        if match is not None:
-            declared_name[match["id"]] = entry["name"]
-    shown = {g["id"]: declared_name.get(g["id"], g["name"]) for g in seed["guardrails"]}
-    declared_id = {entry["name"]: (guardrails.match(entry) or {}).get("id") for entry in guardrails.entries}
-    under = {row["key"]: row["guardrail"] for row in seed["key_assignments"]}
-    under.update({row["member"]: row["guardrail"] for row in seed["member_assignments"]})
-    keys = _key_matches(scenario)
+    names, keys = GuardrailNames(scenario), _key_matches(scenario)
     targets = [((keys.match(e) or {}).get("hash"), e) for e in keys.entries if e.get("state") != "absent"]
-    targets += [(_member_id(seed, e), e) for e in config.get("members", [])]
+    targets += [(_member_id(scenario.seed, e), e) for e in scenario.config.get("members", [])]
     for target, entry in targets:
-        wanted, current = entry.get("guardrail"), under.get(target)
-        if wanted and current and current != declared_id.get(wanted) and shown[current] == wanted:
+        wanted, current = entry.get("guardrail"), names.under.get(target)
+        if wanted and current and current != names.declared_id.get(wanted) and names.shown[current] == wanted:
+            return True
+    return False
+
+
+def replacement_inherits_by_name(scenario: Scenario) -> bool:
+    """A replaced key that leaves `guardrail` unmanaged inherits the old key's guardrail, looked
+    up by name: when two live guardrails have that name, the assignment is "not attempted"
+    (apply exits 1) and the new key ends up under no guardrail, which no later plan notices."""
+    names, keys = GuardrailNames(scenario), _key_matches(scenario)
+    for entry in keys.entries:
+        live = keys.match(entry)
+        if entry.get("state") == "absent" or live is None or "guardrail" in entry or not _replaced(entry, live):
+            continue
+        current = names.under.get(live["hash"])
+        if current and names.ambiguous(current):
             return True
     return False
 
@@ -93,4 +117,5 @@ KNOWN_ISSUES = {
     "pinned_key_replaced": pinned_key_replaced,
     "expired_key_replaced": expired_key_replaced,
     "assignment_matched_by_name": assignment_matched_by_name,
+    "replacement_inherits_by_name": replacement_inherits_by_name,
 }

@@ -139,6 +139,15 @@ class Oracle:
 
     # --- declared objects -----------------------------------------------------------------
 
+    def check_no_duplicates(self) -> None:
+        """At any point between runs: apply created at most one key per entry (a key whose
+        create answer was lost and that apply deleted again does not count: it is gone)."""
+        before = api_keys(self.before)
+        created = [k["name"] for h, k in api_keys(self.after).items() if h not in before]
+        for entry in self.keys.entries:
+            assert created.count(entry["name"]) <= 1, (
+                f"apply created {created.count(entry['name'])} live keys for entry {entry['name']!r}")
+
     def check_declared_keys(self) -> dict[str, dict]:
         """Exactly one live key per present entry, nothing else new; entry name -> its live key."""
         after_keys = api_keys(self.after)

@@ -7,6 +7,7 @@ everything the file does not declare is byte-for-byte what it was.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, reject
 
 from .figures import FIGURES
@@ -31,3 +32,34 @@ def test_one_apply_converges_and_a_second_writes_nothing(org, scenario):
     FIGURES.add("convergence.examples")
     FIGURES.add("convergence.live_keys_seeded", len(scenario.seed["keys"]))
     FIGURES.add("convergence.entries", sum(len(scenario.config.get(s, [])) for s in ("keys", "guardrails", "members")))
+
+
+# --- mutation check: the suite must catch a planner that cannot see disabled keys -------------
+
+def test_SABOTAGE_a_client_blind_to_disabled_keys_is_caught(org, monkeypatch):
+    """Deliberately broken orsync: list_keys drops disabled keys, as a reconciler that forgets
+    `include_disabled=true` would. The same property, over freshly generated scenarios, must fail
+    (it duplicates declared disabled keys, or rewrites them every run); if it passed, the suite
+    would be too weak to guard invariants 1-3."""
+    from hypothesis import Phase, settings
+
+    from orsync.client import OpenRouterClient
+
+    honest = OpenRouterClient.list_keys
+    monkeypatch.setattr(OpenRouterClient, "list_keys",
+                        lambda self: [key for key in honest(self) if not key.disabled])
+    tried = []
+
+    @settings(examples(25), phases=[Phase.generate], database=None, report_multiple_bugs=False)
+    @given(scenario=scenarios())
+    def property_under_sabotage(scenario):
+        if known_issue(scenario):
+            reject()
+        tried.append(scenario)
+        converge(org, scenario, max_runs=1)
+
+    with pytest.raises(AssertionError) as caught:
+        property_under_sabotage()
+    FIGURES.add("sabotage.examples_until_caught", len(tried))
+    assert tried, "no scenario was tried"
+    print(f"sabotage caught after {len(tried)} example(s): {str(caught.value).splitlines()[0]}")

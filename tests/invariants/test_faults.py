@@ -1,0 +1,69 @@
+"""Invariant 3 (and 1, 2, 4) under injected faults: 429s, 5xx, 524 timeouts, latency and lost
+responses (a write applied, its answer never sent).
+
+Apply is rerun until it exits 0, at most MAX_APPLY_RUNS times; after every run no entry has two
+live keys. Once converged (faults off): plan is empty, a second apply writes nothing, the org is
+what the file says, every key created has its secret in the sink, and every secret in the sink
+is a live key (or one apply said it deleted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orsync.emulator.faults import FAULT_KINDS
+from tests.test_apply_support import FAST_CLIENT
+
+from .figures import FIGURES
+from .harness import MAX_APPLY_RUNS, FaultCounter, converge
+from .profiles import examples
+from .strategies import scenarios
+from .test_convergence import set_aside_known_issues
+
+FAULTS = st.fixed_dictionaries({
+    "seed": st.integers(0, 2**16),
+    "kinds": st.lists(st.sampled_from(FAULT_KINDS), min_size=1, unique=True),
+    "latency_ms": st.sampled_from([0, 1, 3]),
+})
+
+
+# (fault rate, attempts per request): few attempts make runs fail part-way, so that reruns are
+# exercised; each pair leaves a read a chance of at most about 3% to fail past its retries, so
+# that MAX_APPLY_RUNS runs are enough (a harsher pair makes 8 runs of 8 reads fail by chance).
+PRESSURE = st.sampled_from([(0.1, 2), (0.2, 3), (0.3, 3), (0.3, 8), (0.5, 5)])
+
+
+class RetryBudget:
+    attempts = 8
+
+
+@pytest.fixture(scope="module")
+def budget(org) -> Iterator[RetryBudget]:
+    """CLI clients on the shared org retry without sleeping, `budget.attempts` times a request."""
+    from orsync.cli.context import AppContext
+
+    honest, budget = AppContext.client, RetryBudget()
+
+    def fast_client(self, **overrides):
+        return honest(self, **{**FAST_CLIENT, "max_attempts": budget.attempts, **overrides})
+
+    counter = FaultCounter(org.emulator.app)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AppContext, "client", fast_client)
+        yield budget
+    FIGURES.add_all("faults.injected", counter.counts)
+
+
+@examples(15)
+@given(scenario=scenarios(), faults=FAULTS, pressure=PRESSURE)
+def test_apply_converges_under_faults_without_duplicates_or_lost_secrets(org, budget, scenario, faults, pressure):
+    set_aside_known_issues(scenario, "faults")
+    rate, budget.attempts = pressure
+    applied = converge(org, scenario, max_runs=MAX_APPLY_RUNS, faults={**faults, "rate": rate})
+    FIGURES.add("faults.examples")
+    FIGURES.add(f"faults.runs_to_converge.{applied.runs}")
+    FIGURES.add("faults.failed_runs", applied.runs - 1)
