@@ -36,7 +36,7 @@ class Settings:
     baseline_parallelism: int = 10
     baseline_sample: int = 2_000    # 0: time every baseline call
     startup_runs: int = 7
-    repeats: int = 3                # in-process plan runs and `orsync plan` runs; medians shown
+    repeats: int = 5                # in-process plan runs and `orsync plan` runs; medians shown
     emulator_mode: str = "process"
 
 

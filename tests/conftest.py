@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite (contract: docs/architecture.md, "Test fixtures").
 
 - `emulator` / `make_emulator`: a server of the test's own, stopped after it.
-- `shared_emulator`: one server for the whole session, default seed; `reset_emulator` is that
+- `session_emulator`: one server for the whole session, default seed; `reset_emulator` is that
   server reset to its seed (state, faults, latency, request counts) before the test, with the
   clients the test took closed after it. Starting a server costs more than most tests: use the
   reset one when the default seed and default options will do.
@@ -40,7 +40,7 @@ def emulator(make_emulator) -> RunningEmulator:
 
 
 @pytest.fixture(scope="session")
-def shared_emulator() -> Iterator[RunningEmulator]:
+def session_emulator() -> Iterator[RunningEmulator]:
     """One emulator with the default seed for the whole session; nothing resets it."""
     emulator = start_emulator()
     yield emulator
@@ -48,11 +48,11 @@ def shared_emulator() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def reset_emulator(shared_emulator) -> Iterator[RunningEmulator]:
+def reset_emulator(session_emulator) -> Iterator[RunningEmulator]:
     """The session's emulator, back to its seed and options, for one test."""
-    shared_emulator.reset()
-    yield shared_emulator
-    shared_emulator.close_clients()
+    session_emulator.reset()
+    yield session_emulator
+    session_emulator.close_clients()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,10 +18,10 @@ EMBEDDING_MODELS = {"openai/text-embedding-3-small", "openai/text-embedding-3-la
 
 
 @pytest.fixture(scope="module")
-def shared(shared_emulator) -> RunningEmulator:
+def shared(session_emulator) -> RunningEmulator:
     """The session's emulator, reset once: this module's tests only read."""
-    shared_emulator.reset()
-    return shared_emulator
+    session_emulator.reset()
+    return session_emulator
 
 
 @pytest.fixture(scope="module")

@@ -81,9 +81,9 @@ def clients() -> Iterator[dict[str, httpx.Client]]:
 
 
 @pytest.fixture
-def org(shared_emulator, clients) -> Org:
-    shared_emulator.reset()
-    return Org(shared_emulator, clients)
+def org(session_emulator, clients) -> Org:
+    session_emulator.reset()
+    return Org(session_emulator, clients)
 
 
 def sse_data(text: str) -> list:

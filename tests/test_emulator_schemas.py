@@ -300,8 +300,8 @@ def test_every_endpoint_in_scope_is_covered():
 
 
 @pytest.fixture(scope="module")
-def env(shared_emulator) -> Iterator[Env]:
-    made = Env(shared_emulator)
+def env(session_emulator) -> Iterator[Env]:
+    made = Env(session_emulator)
     yield made
     made.close()
 

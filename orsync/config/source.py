@@ -17,7 +17,10 @@ def field_name(path: Iterable[str | int]) -> str:
         if isinstance(part, int):
             name += f"[{part}]"
         else:
-            name += f".{part}" if name else str(part)
+            # A field name is the file's text: control characters in it (say, a YAML "\x1b")
+            # would break the one-line error or drive the terminal; they are shown escaped.
+            text = str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode()
+            name += f".{text}" if name else text
     return name
 
 

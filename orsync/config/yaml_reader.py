@@ -193,7 +193,11 @@ class _Builder:
             return event.value  # pydantic parses it, and checks that it is UTC
         if tag in _PLAIN_SCALAR_TAGS:
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            try:
+                return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            except ValueError:  # int() refuses over 4300 digits (CPython's guard against slow parsing)
+                raise self.error(f"a number of {len(event.value)} digits is too large",
+                                 _location(event.start_mark), path) from None
         raise self.error(f"unsupported YAML tag {_short(tag)} (write a plain value)",
                          _location(event.start_mark), path)
 

@@ -193,12 +193,53 @@ def converge(org: Org, scenario, max_runs: int = 1, faults: dict | None = None) 
     given: the arguments of set_faults), then check every invariant with faults off."""
     org.reseed(scenario.seed)
     config_path = org.new_file("org.yaml", scenario.yaml)
+    with injected(org, faults):
+        applied = apply_until_converged(org, config_path, max_runs, declared=scenario.config)
+    check_converged(org, config_path, scenario.config, applied)
+    return applied
+
+
+def refused_up_front(org: Org, scenario, max_runs: int = 1, faults: dict | None = None) -> int:
+    """The plan refuses the file with one line located in it, and nothing was written; the runs
+    it took (under faults, a run may fail reading before it gets to refuse)."""
+    org.reseed(scenario.seed)
+    config_path = org.new_file("org.yaml", scenario.yaml)
+    with injected(org, faults):
+        for run in range(1, max_runs + 1):
+            result = org.apply(config_path, org.new_file("secrets.json"))
+            assert result.code == 1, f"apply of a file the plan must refuse exited {result.code}"
+            assert_one_line_error(result)
+            if f"orsync: error: {config_path}:" in result.err:
+                break
+    assert f"orsync: error: {config_path}:" in result.err, f"not refused in the file: {result.err.strip()}"
+    assert org.emulator.write_count() == 0, f"refused only after writing: {org.emulator.request_counts()}"
+    return run
+
+
+@contextlib.contextmanager
+def injected(org: Org, faults: dict | None):
     if faults:
         org.emulator.set_faults(**faults)
     try:
-        applied = apply_until_converged(org, config_path, max_runs, declared=scenario.config)
+        yield
     finally:
         if faults:
             org.emulator.set_faults(0.0, latency_ms=0)
-    check_converged(org, config_path, scenario.config, applied)
-    return applied
+
+
+def check_scenario(org: Org, scenario, suite: str, max_runs: int = 1, faults: dict | None = None) -> int:
+    """The property of a generated scenario: refused up front when it cannot converge by design
+    (classes.REFUSED), else converged with every invariant holding. Records figures; the runs."""
+    from .classes import refusal_expected, tricky_classes
+    from .figures import FIGURES
+
+    FIGURES.add(f"{suite}.examples")
+    for name in tricky_classes(scenario):
+        FIGURES.add(f"{suite}.class.{name}")
+    refusal = refusal_expected(scenario)
+    if refusal:
+        FIGURES.add(f"{suite}.refused.{refusal}")
+        return refused_up_front(org, scenario, max_runs, faults)
+    runs = converge(org, scenario, max_runs, faults).runs
+    FIGURES.add(f"{suite}.converged_after_runs.{runs}")
+    return runs

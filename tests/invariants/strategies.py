@@ -215,6 +215,10 @@ def key_entries(draw, live: list[dict], guardrails: list[str]) -> list[dict]:
         else:
             put(entry, "guardrail", draw(st.sampled_from([OMIT, None])))
         match = by_hash.get(entry.get("hash", ""))
+        if match is not None and draw(st.integers(0, 3)):
+            # A pinned key cannot be replaced (the plan refuses): keep those cases to about 1 in 4.
+            for name in ("expires_at", "creator_user_id"):
+                entry.pop(name, None)
         if match is not None and match.get("expires_at") and draw(st.booleans()):
             entry["expires_at"] = match["expires_at"]  # the live value, past or not: no change
     return entries
