@@ -197,22 +197,24 @@ def _notes(results: Results) -> list[str]:
         concurrency = _client_concurrency()
         floor = settings.latency_ms / 1000 * -(-sum(results.minimum_requests.values()) // concurrency)
         notes.append(
-            f"- **Plan wall time, and so the ratio to the baseline.** The plan is CPU-bound: the command used "
-            f"{_s(plan.command.cpu_s)} of CPU, and one interpreter cannot finish sooner than its CPU time. In "
-            f"process the phases took, in CPU: loading the config {_s(b.load_cpu_s)}, reading the org "
-            f"{_s(b.read_cpu_s)} (parsing {b.requests:,} pages of JSON into typed models), the planner "
-            f"{_s(b.diff_cpu_s)}; the rest is start-up and imports. The reads alone would take "
-            f"{_s(floor)} ({sum(results.minimum_requests.values()):,} pages, {concurrency} at a time, "
-            f"{settings.latency_ms:g} ms each). Wall time above CPU time is waiting: on round trips (GET /keys "
-            "is read in windows of pages, each window waiting for its slowest page) and on the machine's "
-            "other load (see the load average). Where the CPU goes and what to change: docs/performance.md.")
+            f"- **Plan wall time, and so the ratio to the baseline.** The command used {_s(plan.command.cpu_s)} "
+            f"of CPU (one interpreter cannot finish sooner) and waited on the reads besides. In process the "
+            f"phases took, in CPU: loading the config {_s(b.load_cpu_s)}, reading the org {_s(b.read_cpu_s)} "
+            f"(sending {b.requests:,} requests and parsing their pages into typed models), the planner "
+            f"{_s(b.diff_cpu_s)}; the rest is start-up, imports and interpreter exit. Reading took "
+            f"{_s(b.read_s)} of wall time for those {_s(b.read_cpu_s)} of CPU: {_s(b.read_s - b.read_cpu_s)} "
+            f"of waiting that nothing overlaps, since the command loads the config before it starts reading "
+            f"and the pages go {concurrency} at a time ({sum(results.minimum_requests.values()):,} pages at "
+            f"{settings.latency_ms:g} ms each cannot take less than {_s(floor)}; the emulator's own CPU for "
+            "rendering them and the machine's other load, see the load average, stretch each round trip). "
+            "Measured remedies and their gains: docs/performance.md.")
     minimum = sum(results.minimum_requests.values())
     if _listing_requests(results) > minimum:
         notes.append(
             f"- **Requests.** {_listing_requests(results) - minimum} more than the pages hold, all GET /keys: "
-            "that listing has no total count, so the client asks for several pages at once (windows of 1, 2, 4, "
-            f"then {settings.parallelism}) and the pages past the end in the last window come back empty. "
-            "Reading it one page at a time would cost a round trip per page instead.")
+            "that listing has no total count; the key assignments' total is a lower bound on the keys, and "
+            "pages past it are requested on a guess (batches of 1, 2, 4, ... pages), so those past the end "
+            "come back empty.")
     if b.diff_cpu_s >= PLANNER_CPU_TARGET_S:
         spread = (f"; the least of the {settings.repeats} runs took {_s(b.diff_cpu_min_s)}, so the rest is the "
                   "machine's other load (CPU time grows too when other processes share the cores)"
@@ -222,9 +224,8 @@ def _notes(results: Results) -> list[str]:
     if plan.command.max_rss_mb >= MEMORY_TARGET_MB:
         notes.append(
             f"- **Peak memory** {plan.command.max_rss_mb:.0f} MB (Python heap peak {b.heap_peak_mb:.0f} MB): the "
-            "interpreter and libraries, the loaded config with the file position of every value, the live "
-            "org as the client's pydantic models, and the planner's view of both; the split is in "
-            "docs/performance.md.")
+            "interpreter and libraries, the loaded config, the live org as the client's pydantic models, and "
+            "the planner's view of both; the split is in docs/performance.md.")
     if results.apply.command.wall_s > APPLY_FACTOR * results.ideal_apply_s:
         notes.append(
             f"- **Apply as a command.** Before its first write, `orsync apply plan.json` starts, loads the "

@@ -164,8 +164,10 @@ def _plain_text(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Whitespace collapsed, secrets redacted, length capped: fit for a one-line message."""
-    text = _SECRET.sub("sk-or-…", " ".join(text.split()))
+    """Whitespace collapsed, control characters replaced (a server's text must not drive the
+    terminal), secrets redacted, length capped: fit for a one-line message."""
+    text = "".join(c if c.isprintable() else "\ufffd" for c in " ".join(text.split()))
+    text = _SECRET.sub("sk-or-…", text)
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[:MAX_MESSAGE_CHARS - 1] + "…"
     return text

@@ -15,8 +15,9 @@ from bench.org import Sizes, baseline_requests, minimum_plan_requests  # noqa: E
 from bench.run import parse_args, settings_from  # noqa: E402
 from bench.scenario import Settings, run  # noqa: E402
 
-# 650 keys: GET /keys pages at offsets 0..600, the last one short. The client reads that listing
-# in windows of 1, 2 and 4 pages, so it asks for exactly those 7 pages, no more.
+# 650 keys: GET /keys pages at offsets 0..600, the last one short. 250 of them hold a guardrail, so
+# the first 3 pages surely exist; past them the client guesses as many pages as it has read (4), so
+# it asks for exactly those 7 pages, no more.
 SIZES = Sizes(keys=650, guardrails=12, key_assignments=250, members=30, member_assignments=10, updates=40)
 CATALOG_ROUTES = {"GET /models", "GET /embeddings/models", "GET /rerank/models", "GET /providers",
                   "GET /endpoints/zdr"}

@@ -151,7 +151,7 @@ def target(emulator, monkeypatch):
     return emulator
 
 
-def test_plan_stops_on_a_typo_before_reading_the_org(target, tmp_path, capsys):
+def test_plan_stops_on_a_typo_before_writing_anything(target, tmp_path, capsys):
     path = org_file(tmp_path, "  - name: ci-policy\n    allowed_models: [openai/gpt-4o-mini, anthropic/claude-3.5-haiku]\n"
                               "    allowed_providers: [openai, antropic]\n")
     target.reset_counts()
@@ -163,7 +163,8 @@ def test_plan_stops_on_a_typo_before_reading_the_org(target, tmp_path, capsys):
                    "'antropic' (not in GET /providers); did you mean anthropic?\n")
     counts = target.request_counts()
     assert counts["GET /providers"] == 1 and counts["GET /models"] == 1
-    assert not any(route.startswith("GET /keys") for route in counts)
+    # The catalogs are read while the org is (plan never writes): nothing was changed.
+    assert target.write_count() == 0
 
 
 def test_plan_offline_skips_the_catalog(target, tmp_path, capsys):

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from orsync.api_errors import AuthenticationError, UnexpectedResponseError
-from test_client_fakes import (Script, error_body, guardrail_row, key_row, make_client,
-                               member_row)
+from orsync.planner.live import read_live_state
+from test_client_fakes import (Script, error_body, guardrail_row, key_assignment_row, key_row,
+                               make_client, member_row)
 
 
 class KeysServer:
@@ -152,3 +153,94 @@ def test_a_failed_page_fails_the_listing_instead_of_shortening_it():
 
     with make_client(refuse_third_page) as client, pytest.raises(AuthenticationError):
         client.list_guardrails()
+
+
+def test_keys_known_to_exist_are_read_without_a_page_past_the_end():
+    server = KeysServer([key_row(number) for number in range(10_000)])
+    with make_client(server, concurrency=8) as client:
+        keys = client.list_keys(at_least=lambda: 10_000)
+    assert len({key.hash for key in keys}) == 10_000
+    assert sorted(server.offsets) == list(range(0, 10_001, 100))  # 100 full pages, 1 empty
+    assert 1 < server.max_in_flight <= 8
+
+
+def test_a_lower_bound_learned_while_reading_is_used_from_then_on():
+    server = KeysServer([key_row(number) for number in range(3_000)])
+    answers = iter([0])  # unknown when the listing starts, known once its first page is out
+    with make_client(server, concurrency=8) as client:
+        keys = client.list_keys(at_least=lambda: next(answers, 3_000))
+    assert len(keys) == 3_000
+    assert sorted(server.offsets) == list(range(0, 3_001, 100))
+
+
+def test_a_lower_bound_that_is_too_high_costs_at_most_a_window_of_empty_pages():
+    server = KeysServer([key_row(number) for number in range(250)])
+    with make_client(server, concurrency=8) as client:
+        keys = client.list_keys(at_least=lambda: 10_000)
+    assert len(keys) == 250
+    # The 3 pages that hold keys, and no more than a window (8) minus one past the end.
+    assert {0, 100, 200} <= set(server.offsets) and len(server.offsets) <= 3 + 7
+
+
+def test_a_slow_page_does_not_hold_back_the_pages_after_it():
+    # The page at offset 300 answers only once the pages up to offset 2,000 have been asked
+    # for: windows that wait for their slowest page would never get there (and time out).
+    rows = [key_row(number) for number in range(3_000)]
+    far_enough = threading.Event()
+    offsets: list[int] = []
+
+    def slow_fourth_page(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        offsets.append(offset)
+        if offset >= 2_000:
+            far_enough.set()
+        if offset == 300:
+            assert far_enough.wait(timeout=10), "the pages after the slow one waited for it"
+        time.sleep(0.001)
+        return httpx.Response(200, json={"data": rows[offset:offset + 100]})
+
+    with make_client(slow_fourth_page, concurrency=4) as client:
+        keys = client.list_keys(at_least=lambda: 3_000)
+    assert [key.hash for key in keys] == [row["hash"] for row in rows]
+    assert offsets.index(300) < offsets.index(2_000)
+
+
+def test_key_assignments_report_their_total_as_soon_as_the_first_page_lands():
+    totals: list[tuple[int, int]] = []
+    server = CountedServer([key_assignment_row(number) for number in range(230)])
+    with make_client(server) as client:
+        assignments = client.list_key_assignments(
+            on_total=lambda total: totals.append((total, len(server.requests))))
+    assert len(assignments) == 230
+    assert totals == [(230, 1)]  # told after the first page, before the other two were asked for
+
+
+class OrgServer:
+    """The five listings of an org whose keys all hold a guardrail (so the key assignments'
+    total says how many keys there are at least)."""
+
+    def __init__(self, keys: int) -> None:
+        self.keys = KeysServer([key_row(number) for number in range(keys)])
+        self.assignments = CountedServer([key_assignment_row(number) for number in range(keys)])
+        self.empty = CountedServer([])
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/api/v1")
+        if path == "/keys":
+            return self.keys(request)
+        if path == "/guardrails/assignments/keys":
+            return self.assignments(request)
+        return self.empty(request)
+
+
+def test_the_planner_reads_exactly_the_pages_the_listings_hold():
+    server = OrgServer(keys=1_000)
+    with make_client(server, concurrency=8) as client:
+        state = read_live_state(client)
+        sent = client.request_count
+    assert len(state.keys) == len(state.key_assignments) == 1_000
+    # 10 full key pages and the empty one that proves the end; 10 assignment pages; one
+    # request for each of the three empty listings.
+    assert sorted(server.keys.offsets) == list(range(0, 1_001, 100))
+    assert sorted(offset for offset, _ in server.assignments.requests) == list(range(0, 1_000, 100))
+    assert sent == 11 + 10 + 3

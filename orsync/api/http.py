@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from orsync import __version__
 from orsync.api.endpoints import Auth, Endpoint
+from orsync.api.transport import StdlibTransport
 from orsync.api_models import Envelope
 from orsync.api_errors import (ApiError, InsecureBaseUrlError, MissingCredentialError,
                                OutcomeUnknownError, TransportError, UnexpectedResponseError,
@@ -82,10 +83,11 @@ class HttpCore:
         # Pages run in `concurrency` threads, and callers' own threads (the planner reads five
         # listings at once, apply runs its workers) need connections too: hence twice as many.
         connections = 2 * self.concurrency
-        self._http = httpx.Client(
-            base_url=self.base_url, transport=transport, timeout=timeout,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            headers={"User-Agent": f"orsync/{__version__}"})
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        if transport is None:
+            transport = StdlibTransport(max_connections=connections, max_keepalive_connections=connections)
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
+                                  limits=limits, headers={"User-Agent": f"orsync/{__version__}"})
         self._lock = threading.Lock()
         self._sent = 0
         self._pool: ThreadPoolExecutor | None = None
@@ -186,6 +188,10 @@ class HttpCore:
         if len(items) <= 1:
             return [func(item) for item in items]
         return list(self._executor().map(func, items))
+
+    def _submit(self, func: Callable[..., Result], *args: Any) -> Future[Result]:
+        """func(*args) in the client's bounded thread pool."""
+        return self._executor().submit(func, *args)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -22,10 +22,14 @@ Body = dict[str, Any]
 class ManagementMethods(HttpCore):
     # --- keys ---------------------------------------------------------------------------------
 
-    def list_keys(self) -> list[Key]:
-        """Every key, disabled and expired ones included (the API hides them by default)."""
-        return fixed_page_listing(self._key_page, lambda key: key.hash, self._map_concurrently,
-                                  self.concurrency, ep.LIST_KEYS.template)
+    def list_keys(self, at_least: Callable[[], int] | None = None) -> list[Key]:
+        """Every key, disabled and expired ones included (the API hides them by default).
+
+        GET /keys says no total, so pages past the end are a guess; `at_least()`, a lower bound
+        on the keys (asked as pages land), lets the pages under it go out without guessing.
+        """
+        return fixed_page_listing(self._key_page, lambda key: key.hash, self._submit,
+                                  self.concurrency, ep.LIST_KEYS.template, at_least or (lambda: 0))
 
     def _key_page(self, offset: int) -> list[Key]:
         # include_* are strings in the API ("true"/"false"), not JSON booleans.
@@ -65,9 +69,12 @@ class ManagementMethods(HttpCore):
 
     # --- assignments --------------------------------------------------------------------------
 
-    def list_key_assignments(self) -> list[KeyAssignment]:
-        """Every key assignment in the org, in one listing."""
-        return self._counted(KeyAssignment, ep.LIST_KEY_ASSIGNMENTS, lambda row: row.id)
+    def list_key_assignments(self, on_total: Callable[[int], None] | None = None) -> list[KeyAssignment]:
+        """Every key assignment in the org, in one listing. `on_total(count)` hears the
+        listing's total_count once the first page lands: a key holds at most one guardrail,
+        so it is a lower bound on the keys (see list_keys)."""
+        return self._counted(KeyAssignment, ep.LIST_KEY_ASSIGNMENTS, lambda row: row.id,
+                             on_total=on_total)
 
     def list_member_assignments(self) -> list[MemberAssignment]:
         return self._counted(MemberAssignment, ep.LIST_MEMBER_ASSIGNMENTS, lambda row: row.id)
@@ -121,14 +128,15 @@ class ManagementMethods(HttpCore):
     # --- shared -------------------------------------------------------------------------------
 
     def _counted(self, model: type[Model], endpoint: ep.Endpoint, identity: Callable[[Model], str],
-                 path_params: dict[str, str] | None = None) -> list[Model]:
+                 path_params: dict[str, str] | None = None,
+                 on_total: Callable[[int], None] | None = None) -> list[Model]:
         path = endpoint.path(**(path_params or {}))
         page_model = Page[model]
 
         def fetch(offset: int) -> Page[Model]:
             return self._model(page_model, endpoint, path, params={"offset": offset, "limit": PAGE_SIZE})
 
-        return counted_listing(fetch, identity, self._map_concurrently, path)
+        return counted_listing(fetch, identity, self._map_concurrently, path, on_total)
 
     def _bulk(self, endpoint: ep.Endpoint, id: str, body: dict[str, list[str]], field: str) -> int:
         if not any(body.values()):  # the API wants at least one id; none is no change at all

@@ -1,15 +1,17 @@
 """Reading a whole listing, several pages at a time.
 
-Two kinds of listing exist. GET /keys has fixed pages of 100 and no total: pages are fetched
-speculatively in growing windows (1, 2, 4, ... up to the concurrency) until one comes back short.
-The others say `total_count` on every page: after the first, all remaining pages are fetched at
-once. Rows are deduplicated by identity, which also absorbs rows shifted by concurrent inserts.
+Two kinds of listing exist. GET /keys has fixed pages of 100 and no total: pages are kept in
+flight in a sliding window (a new one is sent as each one lands, never waiting for a whole
+batch) until one comes back short. The others say `total_count` on every page: after the
+first, all remaining pages are fetched at once. Rows are deduplicated by identity, which also
+absorbs rows shifted by concurrent inserts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import Any, Generic, TypeVar
 
 from orsync.api_errors import UnexpectedResponseError
 from orsync.api_models import Page
@@ -18,43 +20,116 @@ PAGE_SIZE = 100
 MAX_ROWS = 1_000_000  # a bound on every loop below; no org comes near it
 Row = TypeVar("Row")
 MapConcurrently = Callable[[Callable[[int], Any], Iterable[int]], list[Any]]
+Submit = Callable[..., Future]
 
 
 def fixed_page_listing(fetch: Callable[[int], list[Row]], identity: Callable[[Row], str],
-                       run_all: MapConcurrently, max_window: int, what: str) -> list[Row]:
+                       submit: Submit, max_window: int, what: str,
+                       at_least: Callable[[], int] = lambda: 0) -> list[Row]:
     """Every row of a listing served in pages of exactly PAGE_SIZE, the last one shorter.
 
-    Offsets advance by the rows returned (all full pages, so PAGE_SIZE each); a window of pages
-    is requested at once because their offsets are known in advance. The pages beyond the end
-    in the last window come back empty, a few requests spent to save round trips.
+    Only a short page shows the end, so any page past it is a guess. `at_least()`, a lower
+    bound on the rows (asked again as pages land: it may become known while reading), says
+    which pages must be read: up to `max_window` of those are kept in flight, the next one sent
+    as each lands. Once they have all come back full, the guessing starts: batches as large as
+    the pages read so far (1, 2, 4, ... a round trip), each sent when the last has landed, so
+    that a small listing wastes few requests; at `max_window` wide the window slides again.
+    At most `max_window - 1` pages past the end are sent, and none when the bound reaches it.
     """
-    rows: dict[str, Row] = {}
-    offset, window = 0, 1
-    while offset < MAX_ROWS:
-        offsets = [offset + index * PAGE_SIZE for index in range(window)]
-        for page in run_all(fetch, offsets):
-            added = _add_new(rows, page, identity)
-            if len(page) < PAGE_SIZE:
-                return list(rows.values())
-            if not added:
-                raise UnexpectedResponseError("GET", what, None,
-                                              "the same page came back twice: the server ignores offset")
-        offset += window * PAGE_SIZE
-        window = min(2 * window, max_window)
-    raise UnexpectedResponseError("GET", what, None, f"listing did not end within {MAX_ROWS} rows")
+    return _SlidingPages(fetch, identity, submit, max(1, max_window), what, at_least).rows()
+
+
+class _SlidingPages(Generic[Row]):
+    def __init__(self, fetch: Callable[[int], list[Row]], identity: Callable[[Row], str],
+                 submit: Submit, max_window: int, what: str, at_least: Callable[[], int]) -> None:
+        self.fetch, self.identity, self.submit = fetch, identity, submit
+        self.max_window, self.what, self.at_least = max_window, what, at_least
+        self.pages: dict[int, list[Row]] = {}
+        self.seen: set[str] = set()
+        self.in_flight: dict[Future, int] = {}
+        self.next_page = 0
+        self.full_prefix = 0          # pages 0 .. full_prefix - 1 have landed full
+        self.end: int | None = None   # the first short page: no page after it is sent
+        self.batch = 0                # pages in the last batch of guesses
+        self.batch_left = 0           # guesses of the current batch not sent yet
+
+    def rows(self) -> list[Row]:
+        try:
+            while self._send_more() or self.in_flight:
+                done, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in self.in_flight:  # not dropped as past the end meanwhile
+                        self._landed(self.in_flight.pop(future), future.result())
+        finally:
+            for future in self.in_flight:  # after an error: what has not started never will
+                future.cancel()
+        rows: dict[str, Row] = {}
+        for index in sorted(self.pages):
+            for row in self.pages[index]:
+                rows.setdefault(self.identity(row), row)
+        return list(rows.values())
+
+    def _send_more(self) -> bool:
+        """Sends the pages the window allows; False when none is in flight."""
+        needed = self.at_least() // PAGE_SIZE  # pages up to this one exist, or end the listing
+        while self.end is None and len(self.in_flight) < self.max_window:
+            if self.next_page * PAGE_SIZE >= MAX_ROWS:
+                raise UnexpectedResponseError("GET", self.what, None,
+                                              f"listing did not end within {MAX_ROWS} rows")
+            if self.next_page > needed and not self._may_guess(needed):
+                break
+            self.in_flight[self.submit(self.fetch, self.next_page * PAGE_SIZE)] = self.next_page
+            self.next_page += 1
+        return bool(self.in_flight)
+
+    def _may_guess(self, needed: int) -> bool:
+        """Whether one more page past the needed ones may be sent now (and counts it)."""
+        if self.full_prefix <= needed:
+            return False  # the needed pages may yet end the listing
+        if self.batch_left == 0:
+            if self.batch < self.max_window and any(index > needed for index in self.in_flight.values()):
+                return False  # the last batch has not landed
+            # As many pages as have landed full so far: 1, 2, 4, ... per round trip.
+            self.batch = self.batch_left = min(self.max_window, self.full_prefix + 1)
+        self.batch_left -= 1
+        return True
+
+    def _landed(self, index: int, page: list[Row]) -> None:
+        identities = {self.identity(row) for row in page}
+        if len(page) >= PAGE_SIZE and identities <= self.seen:
+            raise UnexpectedResponseError("GET", self.what, None,
+                                          "the same page came back twice: the server ignores offset")
+        self.seen |= identities
+        self.pages[index] = page
+        if len(page) < PAGE_SIZE:
+            self.end = index if self.end is None else min(self.end, index)
+            self._drop_after(self.end)
+        while len(self.pages.get(self.full_prefix, ())) >= PAGE_SIZE:
+            self.full_prefix += 1
+
+    def _drop_after(self, end: int) -> None:
+        """Pages past the end are not waited for; those still queued are not sent at all."""
+        for future, index in list(self.in_flight.items()):
+            if index > end:
+                future.cancel()
+                del self.in_flight[future]
 
 
 def counted_listing(fetch: Callable[[int], Page[Row]], identity: Callable[[Row], str],
-                    run_all: MapConcurrently, what: str) -> list[Row]:
+                    run_all: MapConcurrently, what: str,
+                    on_total: Callable[[int], None] | None = None) -> list[Row]:
     """Every row of a listing whose pages carry `total_count`.
 
     A page may come back short (rows of deleted keys are dropped), so the end is the total
     count, never a short page; if the count grows while reading, the new pages are read too.
+    `on_total(total)` is told the first page's total as soon as it lands.
     """
     first = fetch(0)
     rows: dict[str, Row] = {}
     _add_new(rows, first.data, identity)
     total = _total(first, what)
+    if on_total is not None:
+        on_total(total)
     offset = PAGE_SIZE
     while offset < min(total, MAX_ROWS):
         offsets = range(offset, total, PAGE_SIZE)
@@ -73,9 +148,6 @@ def _total(page: Page[Any], what: str) -> int:
     return page.total_count
 
 
-def _add_new(rows: dict[str, Row], page: list[Row], identity: Callable[[Row], str]) -> int:
-    """Adds the rows not seen yet; returns how many were new."""
-    before = len(rows)
+def _add_new(rows: dict[str, Row], page: list[Row], identity: Callable[[Row], str]) -> None:
     for row in page:
         rows.setdefault(identity(row), row)
-    return len(rows) - before

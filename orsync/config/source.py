@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 
 from orsync.errors import ConfigError
 
@@ -26,11 +27,19 @@ def field_name(path: Iterable[str | int]) -> str:
 
 class SourceMap:
     """The 1-based (line, column) of every field path: of the key for a mapping member, of
-    the item for a list entry."""
+    the item for a list entry.
 
-    def __init__(self, file: str, locations: Mapping[FieldPath, Location]) -> None:
+    `places` returns them all; it is called when a place is first asked for (reading them
+    costs as much as reading the file, and a valid file never needs one).
+    """
+
+    def __init__(self, file: str, places: Callable[[], Mapping[FieldPath, Location]]) -> None:
         self.file = file
-        self._locations = dict(locations)
+        self._places = places
+
+    @cached_property
+    def _locations(self) -> Mapping[FieldPath, Location]:
+        return self._places()
 
     def locate(self, path: Iterable[str | int]) -> Location:
         """The place of `path`, or of its nearest ancestor present in the file (a missing

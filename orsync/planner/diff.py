@@ -6,12 +6,13 @@ the kind's own word on which fields force a replacement and what an assignment i
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from orsync.collector import collector_paused
+from orsync.errors import OrsyncError
 from orsync.planner.live import LiveState, read_live_state
 from orsync.planner.plan import Change, Plan, Unmanaged
 from orsync.planner.resolve import Resolution
@@ -32,35 +33,32 @@ def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = Fal
 def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False) -> tuple[Plan, LiveState]:
     """The plan and the live state it was computed from (apply needs both).
 
-    With catalog_checks, unknown models and providers stop the plan before the org is read.
+    With catalog_checks, unknown models and providers stop the plan (the catalogs are read
+    while the org is: nothing here writes).
     """
-    warnings: list[str] = []
-    if catalog_checks:
-        from orsync.catalog_check import check_catalog
-
-        warnings = check_catalog(loaded, client)
-    state = read_live_state(client)
+    warnings, state = _read_with_catalog(loaded, client) if catalog_checks else ([], read_live_state(client))
     plan = plan_from_state(loaded, state, base_url=base_url)
     return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
 
 
+def _read_with_catalog(loaded, client) -> tuple[list[str], LiveState]:
+    """The catalog checks' warnings and the live state, read at the same time; an unknown
+    model or provider is the error that counts, even when reading the org failed too."""
+    from orsync.catalog_check import check_catalog
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-catalog") as pool:
+        checked = pool.submit(check_catalog, loaded, client)
+        try:
+            state = read_live_state(client)
+        except OrsyncError:
+            checked.result()
+            raise
+        return checked.result(), state
+
+
 def plan_from_state(loaded, state: LiveState, *, base_url: str = "") -> Plan:
-    with _collector_paused():
+    with collector_paused():
         return _plan(loaded, state, base_url)
-
-
-@contextmanager
-def _collector_paused():
-    """Diffing makes no reference cycles, but it allocates some 100,000 objects next to a live
-    state of as many: each pass of the cycle collector rescans them all, for nothing (a
-    quarter of the planner's time on a 10,000-key org)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plan(loaded, state: LiveState, base_url: str) -> Plan:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 LISTINGS = {
+    "key_assignments": "list_key_assignments",  # first: its total tells list_keys where to stop
     "keys": "list_keys",
     "guardrails": "list_guardrails",
-    "key_assignments": "list_key_assignments",
     "member_assignments": "list_member_assignments",
     "members": "list_members",
 }
@@ -30,10 +30,31 @@ class LiveState:
 
 
 def read_live_state(client) -> LiveState:
-    """Fetch the independent listings concurrently; any failure is an error, never 'empty'."""
+    """Fetch the independent listings concurrently; any failure is an error, never 'empty'.
+
+    GET /keys has no total, so the key assignments' total_count (a key holds one guardrail at
+    most: as many keys exist at least) tells the key listing which pages exist before it
+    lands on its last one; without it, pages past the end are requested on a guess.
+    """
+    assigned_keys = _Count()
+    hints = {"key_assignments": {"on_total": assigned_keys.set}, "keys": {"at_least": assigned_keys.get}}
     with ThreadPoolExecutor(max_workers=len(LISTINGS), thread_name_prefix="orsync-read") as pool:
-        futures = {field: pool.submit(getattr(client, method)) for field, method in LISTINGS.items()}
+        futures = {field: pool.submit(getattr(client, method), **hints.get(field, {}))
+                   for field, method in LISTINGS.items()}
         return LiveState(**{field: future.result() for field, future in futures.items()})
+
+
+class _Count:
+    """A number one thread learns and another reads (0 until known)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def set(self, value: int) -> None:
+        self.value = value
+
+    def get(self) -> int:
+        return self.value
 
 
 class ReadOnlyClient:

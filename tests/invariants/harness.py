@@ -7,19 +7,60 @@ import contextlib
 import io
 import json
 import os
+import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from orsync.cli import main
 
 from .oracle import Oracle, api_keys
 
-# Bounds of the suites: apply reruns under faults, attempts per request.
+# Bounds of the suites: apply reruns under faults; seconds before a case counts as a hang (a
+# bound, not a timing assertion: cases end in milliseconds).
 MAX_APPLY_RUNS = 8
+HANG_SECONDS = 20
 _ENV_LOCK = threading.Lock()
+
+
+class Hang(BaseException):
+    """Raised by the alarm; a BaseException so that no `except Exception` in orsync hides it."""
+
+
+@contextlib.contextmanager
+def bounded(seconds: float = HANG_SECONDS):
+    """Turns a hang of the main thread into a Hang exception after `seconds`."""
+    def alarm(signum, frame):
+        raise Hang(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def fast_cli_clients(attempts: Callable[[], int] = lambda: 8):
+    """CLI clients that retry without sleeping, `attempts()` times a request."""
+    from orsync.cli.context import AppContext
+    from tests.test_apply_support import FAST_CLIENT
+
+    honest = AppContext.client
+
+    def fast_client(self, **overrides):
+        return honest(self, **{**FAST_CLIENT, "max_attempts": attempts(), **overrides})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AppContext, "client", fast_client)
+        yield
 
 
 @dataclass

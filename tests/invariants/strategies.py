@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -27,6 +27,8 @@ MEMBERS = [
 ]
 MEMBER_IDS = [member["id"] for member in MEMBERS]
 KEY_NAMES = ["alpha", "beta", "gamma", "ci-smoke", "prod-api", "batch"]
+# A larger org for the fault suite: more writes per example, so more of them meet a fault.
+MORE_KEY_NAMES = KEY_NAMES + [f"svc-{n}" for n in range(10)]
 GUARDRAIL_NAMES = ["ci-policy", "prod-budget", "data-science", "web"]
 MODELS = ["openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3.5-haiku",
           "google/gemini-2.5-flash", "meta-llama/llama-3.1-8b-instruct"]
@@ -47,7 +49,6 @@ class Scenario:
 
     seed: dict[str, Any]
     config: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
 
     @property
     def yaml(self) -> str:
@@ -98,8 +99,8 @@ def seeded_guardrail(draw, index: int) -> dict:
 
 
 @st.composite
-def seeded_key(draw, index: int, nonce: int) -> dict:
-    row = {"name": draw(st.sampled_from(KEY_NAMES)),
+def seeded_key(draw, index: int, nonce: int, names: list[str]) -> dict:
+    row = {"name": draw(st.sampled_from(names)),
            "hash": hashlib.sha256(f"orsync-invariants-{nonce}-{index}".encode()).hexdigest(),
            "created_at": f"2025-01-{1 + index:02d}T09:00:00Z",
            "usage": draw(st.sampled_from([0.0, 0.42, 3.1]))}
@@ -119,12 +120,12 @@ def seeded_key(draw, index: int, nonce: int) -> dict:
 
 
 @st.composite
-def orgs(draw) -> dict:
+def orgs(draw, key_names: list[str] = KEY_NAMES) -> dict:
     """A seed document: members, keys (some disabled, expired, same-named), guardrails (some
     same-named), and assignments of keys and members to guardrails."""
     nonce = draw(st.integers(0, 2**32))
     guardrails = [draw(seeded_guardrail(n)) for n in range(draw(st.integers(0, 4)))]
-    keys = [draw(seeded_key(n, nonce)) for n in range(draw(st.integers(0, 8)))]
+    keys = [draw(seeded_key(n, nonce, key_names)) for n in range(draw(st.integers(0, len(key_names) + 2)))]
     guardrail_ids = [g["id"] for g in guardrails]
     key_assignments, member_assignments = [], []
     if guardrail_ids:
@@ -197,8 +198,8 @@ def guardrail_entries(draw, live: list[dict]) -> list[dict]:
 
 
 @st.composite
-def key_entries(draw, live: list[dict], guardrails: list[str]) -> list[dict]:
-    entries = identity_choices(draw, live, KEY_NAMES, "hash", max_entries=5)
+def key_entries(draw, live: list[dict], guardrails: list[str], names: list[str]) -> list[dict]:
+    entries = identity_choices(draw, live, names, "hash", max_entries=len(names) - 1)
     by_hash = {key["hash"]: key for key in live}
     for entry in entries:
         if draw(st.integers(0, 5)) == 0:
@@ -215,8 +216,8 @@ def key_entries(draw, live: list[dict], guardrails: list[str]) -> list[dict]:
         else:
             put(entry, "guardrail", draw(st.sampled_from([OMIT, None])))
         match = by_hash.get(entry.get("hash", ""))
-        if match is not None and draw(st.integers(0, 3)):
-            # A pinned key cannot be replaced (the plan refuses): keep those cases to about 1 in 4.
+        if match is not None and draw(st.integers(0, 7)):
+            # A pinned key cannot be replaced (the plan refuses): keep those cases to about 1 in 8.
             for name in ("expires_at", "creator_user_id"):
                 entry.pop(name, None)
         if match is not None and match.get("expires_at") and draw(st.booleans()):
@@ -239,11 +240,11 @@ def member_entries(draw, guardrails: list[str]) -> list[dict]:
 
 
 @st.composite
-def configs(draw, seed: dict) -> dict:
+def configs(draw, seed: dict, key_names: list[str] = KEY_NAMES) -> dict:
     """A valid org file for the org `seed` describes."""
     guardrails = draw(guardrail_entries(seed["guardrails"]))
     present = [g["name"] for g in guardrails if g.get("state") != "absent"]
-    keys = draw(key_entries(seed["keys"], present))
+    keys = draw(key_entries(seed["keys"], present, key_names))
     config: dict[str, Any] = {"version": 1}
     if draw(st.integers(0, 3)) == 0:
         config["policy"] = {"prune": True}
@@ -255,6 +256,7 @@ def configs(draw, seed: dict) -> dict:
 
 
 @st.composite
-def scenarios(draw) -> Scenario:
-    seed = draw(orgs())
-    return Scenario(seed=seed, config=draw(configs(seed)))
+def scenarios(draw, key_names: list[str] = KEY_NAMES) -> Scenario:
+    """A starting org and a valid file for it, keys named from `key_names`."""
+    seed = draw(orgs(key_names))
+    return Scenario(seed=seed, config=draw(configs(seed, key_names)))

@@ -16,16 +16,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orsync.emulator.faults import FAULT_KINDS
-from tests.test_apply_support import FAST_CLIENT
 
 from .figures import FIGURES
-from .harness import MAX_APPLY_RUNS, FaultCounter, check_scenario
+from .harness import MAX_APPLY_RUNS, FaultCounter, check_scenario, fast_cli_clients
 from .profiles import examples
-from .strategies import scenarios
+from .strategies import MORE_KEY_NAMES, scenarios
 
 FAULTS = st.fixed_dictionaries({
     "seed": st.integers(0, 2**16),
-    "kinds": st.lists(st.sampled_from(FAULT_KINDS), min_size=1, unique=True),
+    # Lost responses always in play: they are what recovery (and invariant 3) is about.
+    "kinds": st.lists(st.sampled_from(FAULT_KINDS), unique=True).map(lambda kinds: sorted({*kinds, "drop"})),
     "latency_ms": st.sampled_from([0, 1, 3]),
 })
 
@@ -43,22 +43,14 @@ class RetryBudget:
 @pytest.fixture(scope="module")
 def budget(org) -> Iterator[RetryBudget]:
     """CLI clients on the shared org retry without sleeping, `budget.attempts` times a request."""
-    from orsync.cli.context import AppContext
-
-    honest, budget = AppContext.client, RetryBudget()
-
-    def fast_client(self, **overrides):
-        return honest(self, **{**FAST_CLIENT, "max_attempts": budget.attempts, **overrides})
-
-    counter = FaultCounter(org.emulator.app)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(AppContext, "client", fast_client)
+    budget, counter = RetryBudget(), FaultCounter(org.emulator.app)
+    with fast_cli_clients(lambda: budget.attempts):
         yield budget
     FIGURES.add_all("faults.injected", counter.counts)
 
 
-@examples(15)
-@given(scenario=scenarios(), faults=FAULTS, pressure=PRESSURE)
+@examples(30)
+@given(scenario=scenarios(MORE_KEY_NAMES), faults=FAULTS, pressure=PRESSURE)
 def test_apply_converges_under_faults_without_duplicates_or_lost_secrets(org, budget, scenario, faults, pressure):
     rate, budget.attempts = pressure
     runs = check_scenario(org, scenario, "faults", max_runs=MAX_APPLY_RUNS, faults={**faults, "rate": rate})
