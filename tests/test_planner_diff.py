@@ -199,17 +199,14 @@ def test_protect_and_max_deletes_are_reported():
     assert plan.safety_violations(allow_destroy=True, force=True) == []
 
 
-def test_interrupted_replacement_leftover_is_unmanaged_with_a_warning():
+def test_interrupted_replacement_leftover_is_deleted_to_finish_it():
     new = key("ci", hash=fake_hash("new"), expires_at="2028-01-01T00:00:00Z")
     old = key("ci", hash=fake_hash("old"), expires_at="2027-01-01T00:00:00Z")
     cfg = config(keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z"}])
     plan = plan_from_state(cfg, live(keys=[old, new]))
-    assert plan.changes == ()
-    assert [u.live_id for u in plan.unmanaged] == [old.hash]
-    assert any("interrupted replacement" in warning and old.hash in warning for warning in plan.warnings)
-    pruned = plan_from_state(config(policy={"prune": True}, keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z"}]),
-                             live(keys=[old, new]))
-    assert [(c.action, c.live_id) for c in pruned.changes] == [("delete", old.hash)]
+    assert [(c.action, c.address, c.live_id) for c in plan.changes] == [("delete", f"key.ci#{old.hash[:8]}", old.hash)]
+    assert "left by an interrupted replacement" in plan.changes[0].reasons[0]
+    assert plan.unmanaged == ()
 
 
 def test_key_under_a_namesake_of_the_declared_guardrail_is_moved():

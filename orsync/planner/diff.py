@@ -95,6 +95,10 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
         change = _change_for(kind, want, match, resolution)
         if change:
             changes.append(change)
+    for name, obj, reason in resolution.leftovers:
+        claimed.add(obj.id)
+        changes.append(_delete(kind, name, obj, reason=reason))
+    resolution.leftovers.clear()
     prune = config.policy.prune and kind.prunable
     unmanaged = []
     for obj in live:
@@ -132,7 +136,8 @@ def _finished_replacement(kind, want: Desired, candidates: list[LiveObject], res
 
     A replacement creates the new key before deleting the old one; if that delete failed, two
     keys share the name. Exactly one of them has the declared replace-forcing values: that one
-    is the entry, and the others stay unmanaged (deleted only under prune), with a warning.
+    is the entry, and the others are the old keys the approved replacement was to delete, so
+    the plan deletes them now (a visible delete, subject to protect and max_deletes).
     """
     forcing = kind.replace_fields & want.fields.keys()
     if not forcing:
@@ -140,11 +145,10 @@ def _finished_replacement(kind, want: Desired, candidates: list[LiveObject], res
     finished = [obj for obj in candidates if all(obj.fields.get(name) == want.fields[name] for name in forcing)]
     if len(finished) != 1:
         return candidates
-    leftovers = ", ".join(obj.id for obj in candidates if obj is not finished[0])
-    resolution.warnings.append(
-        f"{kind.address(want.name)}: other live {kind.kind}s share its name ({leftovers}) with an older "
-        f"{'/'.join(sorted(forcing))}; probably left by an interrupted replacement. They are unmanaged: "
-        f"delete them, or set policy.prune")
+    fields = "/".join(sorted(forcing))
+    resolution.leftovers.extend(
+        (f"{want.name}#{obj.id[:8]}", obj, f"same name, older {fields}: left by an interrupted replacement")
+        for obj in candidates if obj is not finished[0])
     return finished
 
 

@@ -22,6 +22,7 @@ class Resolution:
     deleted: set[str] = field(default_factory=set)           # addresses being deleted
     created: set[str] = field(default_factory=set)           # addresses being created
     warnings: list[str] = field(default_factory=list)        # for the reviewer, in plan order
+    leftovers: list = field(default_factory=list)            # (name, LiveObject, reason) to delete
     guardrail_labels: dict[str, str] | None = None           # live id -> label, see assignments.py
 
     def is_new(self, address: str) -> bool:

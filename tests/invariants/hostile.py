@@ -35,7 +35,7 @@ class HostileServer:
         self.streams_cut_by_client = 0
         self.streams_run_out = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
 
@@ -67,6 +67,11 @@ class HostileServer:
                 self.streams_cut_by_client += 1
             else:
                 self.streams_run_out += 1
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hangs up mid-request is what these tests are about, not news
 
 
 def _handler_for(server: HostileServer) -> type[BaseHTTPRequestHandler]:

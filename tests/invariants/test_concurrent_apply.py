@@ -69,27 +69,35 @@ members:
 """
 
 
-def apply_once(emulator, config, sink, start: threading.Event, delay: float, outcome: dict) -> None:
-    """One `orsync apply --yes`: plan from a fresh read, execute (the session's own steps)."""
+def apply_once(emulator, config, sink, start: threading.Event, delay: float, outcome: dict,
+               planned: threading.Barrier | None = None) -> None:
+    """One `orsync apply --yes`: plan from a fresh read, execute (the session's own steps);
+    with `planned`, wait there between planning and executing (both runs then plan alike)."""
     with emulator.client() as client:
         start.wait(timeout=10)
         time.sleep(delay)
         try:
             plan, state = read_and_plan(load_config(config), client)
+            if planned is not None:
+                planned.wait(timeout=10)
             live = {key.hash for key in state.keys} | {guardrail.id for guardrail in state.guardrails}
             outcome["journal"] = Executor(plan, client, sink=FileSink(sink), known_ids=live).run()
         except Exception as error:  # recorded for the assertion, with its type
             outcome["error"] = error
 
 
-def race(emulator, tmp_path, text: str, trial: int, stagger: float, shared_sink: bool = False) -> list[dict]:
-    """Both runs at once (the second `stagger` seconds later); their outcomes. Each run writes
-    secrets to s-TRIAL-N.json, or both to s-TRIAL-0.json with `shared_sink`."""
+def race(emulator, tmp_path, text: str, trial: int, stagger: float, shared_sink: bool = False,
+         lockstep: bool = False) -> list[dict]:
+    """Both runs at once (the second `stagger` seconds later; with `lockstep`, both plan before
+    either writes); their outcomes. Each run writes secrets to s-TRIAL-N.json, or both to
+    s-TRIAL-0.json with `shared_sink`."""
     config = tmp_path / f"org-{trial}.yaml"
     config.write_text(text, encoding="utf-8")
     start, outcomes = threading.Event(), [{}, {}]
+    planned = threading.Barrier(2) if lockstep else None
     sinks = [tmp_path / f"s-{trial}-{0 if shared_sink else n}.json" for n in range(2)]
-    threads = [threading.Thread(target=apply_once, args=(emulator, config, sinks[n], start, n * stagger, outcomes[n]))
+    threads = [threading.Thread(target=apply_once, args=(emulator, config, sinks[n], start, n * stagger,
+                                                         outcomes[n], planned))
                for n in range(2)]
     for thread in threads:
         thread.start()
@@ -167,7 +175,7 @@ def test_with_one_secrets_file_the_sink_names_the_twin_to_keep(racing_emulator, 
     """Both runs write to one secrets file (entries by key name): for each raced key, the file
     holds the secret of the later store and that key's hash, so the user knows which twin to
     keep; the other twin's secret is gone, and the next plan refuses, naming both."""
-    race(racing_emulator, tmp_path, CREATES, 0, stagger=0.0, shared_sink=True)
+    race(racing_emulator, tmp_path, CREATES, 0, stagger=0.0, shared_sink=True, lockstep=True)
     twins = duplicates(racing_emulator)
     assert {"key.new-a", "key.new-b"} <= set(twins), twins
     stored = json.loads((tmp_path / "s-0-0.json").read_text())

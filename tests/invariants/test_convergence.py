@@ -39,7 +39,7 @@ def test_SABOTAGE_a_client_blind_to_disabled_keys_is_caught(org, monkeypatch):
         key for key in honest(self, *args, **kwargs) if not key.disabled])
     tried = []
 
-    @settings(examples(25), phases=[Phase.generate], database=None, report_multiple_bugs=False)
+    @settings(examples(100), phases=[Phase.generate], database=None, report_multiple_bugs=False)
     @given(scenario=scenarios())
     def property_under_sabotage(scenario):
         tried.append(scenario)

@@ -1,8 +1,8 @@
 """Invariant 3 (and 1, 2, 4) under injected faults: 429s, 5xx, 524 timeouts, latency and lost
 responses (a write applied, its answer never sent).
 
-Apply is rerun until it exits 0, at most MAX_APPLY_RUNS times; after every run no entry has two
-live keys. Once converged (faults off): plan is empty, a second apply writes nothing, the org is
+Apply is rerun until it exits 0, at most MAX_APPLY_RUNS times; after every run, apply has
+created at most one key per entry. Once converged (faults off): plan is empty, a second apply writes nothing, the org is
 what the file says, every key created has its secret in the sink, and every secret in the sink
 is a live key (or one apply said it deleted).
 """
@@ -32,7 +32,7 @@ FAULTS = st.fixed_dictionaries({
 
 # (fault rate, attempts per request): few attempts make runs fail part-way, so that reruns are
 # exercised; each pair leaves a read a chance of at most about 3% to fail past its retries, so
-# that MAX_APPLY_RUNS runs are enough (a harsher pair makes 8 runs of 8 reads fail by chance).
+# that MAX_APPLY_RUNS runs are enough (with a harsher pair, all 8 runs can fail reading, by chance).
 PRESSURE = st.sampled_from([(0.1, 2), (0.2, 3), (0.3, 3), (0.3, 8), (0.5, 5)])
 
 
