@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictInt
 
 Interval = Literal["daily", "weekly", "monthly"]
 
@@ -220,7 +220,7 @@ class Page(ApiModel, Generic[Item]):
     """One page of a listing; `total_count` is absent on GET /keys."""
 
     data: list[Item]
-    total_count: int | None = None
+    total_count: StrictInt | None = None  # `false` or "0" is a broken answer, not an empty listing
 
 
 CurrentKey.model_rebuild()
