@@ -23,7 +23,20 @@ class ApiModel(BaseModel):
 
 # --- keys -------------------------------------------------------------------------------------
 
-class Key(ApiModel):
+class KeyUsage(ApiModel):
+    """Spend in USD, all-time and per UTC day, week (Monday-Sunday) and month; BYOK apart."""
+
+    usage: float
+    usage_daily: float
+    usage_weekly: float
+    usage_monthly: float
+    byok_usage: float
+    byok_usage_daily: float
+    byok_usage_weekly: float
+    byok_usage_monthly: float
+
+
+class Key(KeyUsage):
     """An API key as GET/PATCH /keys return it; `hash` is its identity, `label` a masked form."""
 
     hash: str
@@ -34,14 +47,6 @@ class Key(ApiModel):
     limit_remaining: float | None
     limit_reset: str | None
     include_byok_in_limit: bool
-    usage: float
-    usage_daily: float
-    usage_weekly: float
-    usage_monthly: float
-    byok_usage: float
-    byok_usage_daily: float
-    byok_usage_weekly: float
-    byok_usage_monthly: float
     created_at: str
     updated_at: str | None
     expires_at: datetime | None = None
@@ -77,19 +82,11 @@ class KeyUpdate(ApiModel):
     include_byok_in_limit: bool | None = None
 
 
-class CurrentKey(ApiModel):
+class CurrentKey(KeyUsage):
     """GET /key: the key making the call, and whether it is a management key."""
 
     label: str
     limit: float | None
-    usage: float
-    usage_daily: float
-    usage_weekly: float
-    usage_monthly: float
-    byok_usage: float
-    byok_usage_daily: float
-    byok_usage_weekly: float
-    byok_usage_monthly: float
     is_free_tier: bool
     is_management_key: bool
     is_provisioning_key: bool

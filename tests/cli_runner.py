@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pytest
 
 from orsync.cli import main
 
 
-@dataclass
-class CliResult:
+class CliResult(NamedTuple):
     code: int
     out: str
     err: str

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from orsync.apply.executor import Executor
-from orsync.cli import main
+from tests.cli_runner import CliResult, point_at
+from tests.cli_runner import run_cli as run_in_process
 from orsync.config.loader import load_config
 from orsync.emulator.router import EmulatorResponse, error_body
 from orsync.planner.diff import plan_from_state
@@ -22,29 +23,10 @@ from orsync.secrets import FileSink
 FAST_CLIENT = {"backoff_base": 0.0, "backoff_cap": 0.0, "sleep": lambda seconds: None}
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 def run_cli(capsys, emulator, *args: str) -> CliResult:
     """`orsync --base-url EMULATOR ARGS...` in-process, with the emulator's management key."""
-    import os
-
-    previous = os.environ.get("OPENROUTER_MANAGEMENT_KEY")
-    os.environ["OPENROUTER_MANAGEMENT_KEY"] = emulator.management_key
-    try:
-        with pytest.raises(SystemExit) as exited:
-            main(["--base-url", emulator.base_url, *args])
-    finally:
-        if previous is None:
-            os.environ.pop("OPENROUTER_MANAGEMENT_KEY", None)
-        else:
-            os.environ["OPENROUTER_MANAGEMENT_KEY"] = previous
-    captured = capsys.readouterr()
-    return CliResult(exited.value.code, captured.out, captured.err)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return run_in_process(capsys, *point_at(monkeypatch, emulator), *args)
 
 
 def write_config(directory: Path, text: str, name: str = "org.yaml") -> Path:

@@ -11,7 +11,7 @@ from orsync.api_errors import ServerError
 from orsync.catalog_check import check_catalog, closest
 from orsync.config.loader import load_config
 from orsync.errors import ConfigError, OrsyncError
-from tests.test_export import run_cli
+from tests.cli_runner import run_cli
 
 MODELS = [{"id": "openai/gpt-4o-mini", "canonical_slug": "openai/gpt-4o-mini-2024-07-18"},
           {"id": "openai/gpt-4o", "canonical_slug": "openai/gpt-4o"},

@@ -8,7 +8,7 @@ import math
 import pytest
 import yaml
 
-from orsync.cli import main
+from tests.cli_runner import run_cli
 from orsync.config.loader import load_config
 from orsync.export import ExportOptions, export_org, free_name, number, string
 from orsync.planner.diff import plan_from_state
@@ -69,13 +69,6 @@ def org_seed() -> dict:
                           {"guardrail": SHARED_B, "member": "person2@example.com"}]
     return {"members": members, "guardrails": guardrails, "keys": keys,
             "key_assignments": key_assignments, "member_assignments": member_assignments}
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    captured = capsys.readouterr()
-    return exited.value.code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from orsync.graph import build_graph, live_org, render
 from orsync.planner.live import read_live_state
 from tests.live_factories import guardrail, key, key_assignment, live, member, member_assignment
-from tests.test_export import fixed_hash, org_seed, run_cli
+from tests.cli_runner import run_cli
+from tests.test_export import fixed_hash, org_seed
 
 PERIODS = {"daily": "/day", "weekly": "/week", "monthly": "/month"}
 
