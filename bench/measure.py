@@ -145,7 +145,7 @@ def counted(emulator: BenchEmulator, step) -> tuple[Any, Counted]:
 
 
 def client_for(emulator: BenchEmulator, **options: Any):
-    from orsync.client import OpenRouterClient
+    from orsync.api.client import OpenRouterClient
 
     return OpenRouterClient(base_url=emulator.base_url, management_key=emulator.management_key,
                             **options)

@@ -185,7 +185,7 @@ def _client_concurrency() -> int:
     """How many requests the client the plan command builds sends at once (its default)."""
     import inspect
 
-    from orsync.client import OpenRouterClient
+    from orsync.api.client import OpenRouterClient
 
     return inspect.signature(OpenRouterClient).parameters["concurrency"].default
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orsync.api_models import Guardrail, Key, KeyAssignment, Member, MemberAssignment
+from orsync.api.models import Guardrail, Key, KeyAssignment, Member, MemberAssignment
 from orsync.config.model import OrgConfig
 from orsync.config.source import field_name
 from orsync.errors import ConfigError

@@ -3,7 +3,7 @@ keeps every secret it was given."""
 
 from __future__ import annotations
 
-from orsync.api_errors import ApiError
+from orsync.api.errors import ApiError
 from tests.test_apply_support import FAST_CLIENT, apply_in_process, plan_of, secrets_in, write_config
 
 KEYS, GUARDRAILS, MAX_RUNS = 200, 20, 8

@@ -12,7 +12,7 @@ from orsync.apply.executor import Executor, phases
 from orsync.apply.journal import DONE, FAILED, NOT_ATTEMPTED
 from orsync.errors import SecretSinkError
 from orsync.planner.plan import Change, Plan
-from orsync.secrets import FileSink
+from orsync.apply.secret_sinks import FileSink
 from tests.test_apply_support import (
     FAST_CLIENT, EmulatorTap, apply_in_process, plan_of, secrets_in, write_config,
 )

@@ -17,7 +17,7 @@ from orsync.config.loader import load_config
 from orsync.emulator.router import EmulatorResponse, error_body
 from orsync.planner.diff import plan_from_state
 from orsync.planner.live import read_live_state
-from orsync.secrets import FileSink
+from orsync.apply.secret_sinks import FileSink
 
 # Fast and bounded retries for tests: no sleeping between attempts.
 FAST_CLIENT = {"backoff_base": 0.0, "backoff_cap": 0.0, "sleep": lambda seconds: None}

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import vcr
 
-from orsync.api_errors import GoneError, NotFoundError, ValidationError
-from orsync.client import OpenRouterClient
+from orsync.api.errors import GoneError, NotFoundError, ValidationError
+from orsync.api.client import OpenRouterClient
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 RECORD = os.environ.get("ORSYNC_RECORD") == "1"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orsync.api_errors import ServerError
+from orsync.api.errors import ServerError
 from orsync.catalog_check import check_catalog, closest
 from orsync.config.loader import load_config
 from orsync.errors import ConfigError, OrsyncError

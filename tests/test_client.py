@@ -11,12 +11,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orsync import api_errors
-from orsync.api_errors import (ForbiddenError, GoneError, InsecureBaseUrlError,
+from orsync.api import errors as api_errors
+from orsync.api.errors import (ForbiddenError, GoneError, InsecureBaseUrlError,
                                MissingCredentialError, NotFoundError, OutcomeUnknownError,
                                UnexpectedResponseError, ValidationError)
-from orsync.api_models import CreatedKey, Guardrail, Key
-from orsync.client import ENDPOINT_METHODS, OpenRouterClient
+from orsync.api.models import CreatedKey, Guardrail, Key
+from orsync.api.client import ENDPOINT_METHODS, OpenRouterClient
 from orsync.errors import OrsyncError
 from test_client_fakes import (FAKE_API_KEY, FAKE_MANAGEMENT_KEY, GUARDRAIL_ID, Script,
                                current_key_row, error_body, guardrail_row, key_assignment_row,

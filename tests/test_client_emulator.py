@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from orsync.api_errors import (AuthenticationError, ForbiddenError, NotFoundError,
+from orsync.api.errors import (AuthenticationError, ForbiddenError, NotFoundError,
                                OutcomeUnknownError, ServerError, ValidationError)
 
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Reply with OK"}]}

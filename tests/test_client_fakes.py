@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from orsync.client import OpenRouterClient
+from orsync.api.client import OpenRouterClient
 
 FAKE_MANAGEMENT_KEY = "sk-or-v1-fake-mgmt-key"
 FAKE_API_KEY = "sk-or-v1-fake-inference-key"

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from orsync.api_errors import AuthenticationError, UnexpectedResponseError
+from orsync.api.errors import AuthenticationError, UnexpectedResponseError
 from orsync.planner.live import read_live_state
 from test_client_fakes import (Script, error_body, guardrail_row, key_assignment_row, key_row,
                                make_client, member_row)

@@ -12,9 +12,9 @@ from email.utils import formatdate
 import httpx
 import pytest
 
-from orsync.api_errors import (NotFoundError, OutcomeUnknownError, RateLimitedError, ServerError,
+from orsync.api.errors import (NotFoundError, OutcomeUnknownError, RateLimitedError, ServerError,
                                TransportError, ValidationError)
-from orsync.retry import RetryPolicy, parse_retry_after
+from orsync.api.retry import RetryPolicy, parse_retry_after
 from test_client_fakes import (GUARDRAIL_ID, FakeTime, Script, error_body, guardrail_row,
                                key_hash, key_row, make_client)
 

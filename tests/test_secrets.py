@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from orsync.errors import SecretSinkError
-from orsync.secrets import CommandSink, FileSink, mask_for_github_actions, open_sink
+from orsync.apply.secret_sinks import CommandSink, FileSink, mask_for_github_actions, open_sink
 
 FAKE = SecretStr("sk-or-v1-fake-secret-one")
 OTHER = SecretStr("sk-or-v1-fake-secret-two")

@@ -9,12 +9,12 @@ import pytest
 from pydantic import SecretStr
 
 from orsync.config.model import SmokeExpect, SmokeSpec
-from orsync.secrets import FileSink
+from orsync.apply.secret_sinks import FileSink
 from orsync.smoke.calls import Outcome
 from orsync.smoke.junit import junit_xml
 from orsync.smoke.replies import Reply
 from orsync.smoke.report import results_table, summary_line, totals_line
-from orsync.smoke.secrets import KeySource, SecretLookupError
+from orsync.smoke.key_sources import KeySource, SecretLookupError
 from orsync.smoke.suite import SmokeResult, prompt_for, unmet_expectations
 
 FAKE_SECRET = "sk-or-v1-fake-inference-key"

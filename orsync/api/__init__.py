@@ -1,1 +1,2 @@
-"""The parts of orsync.client: endpoint table, HTTP engine, pagination, method families."""
+"""The OpenRouter client, all of it: `client.OpenRouterClient` (the endpoint table), the HTTP
+engine, paging, retries, typed errors and the response models."""

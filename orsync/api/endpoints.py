@@ -1,5 +1,5 @@
 """The 39 endpoints in scope: verb, path template, which credential each needs, and whether it
-may be retried. The client's methods name one of these; orsync.client.ENDPOINT_METHODS maps them
+may be retried. The client's methods name one of these; orsync.api.client.ENDPOINT_METHODS maps them
 back to method names (and a test checks both against the spec)."""
 
 from __future__ import annotations

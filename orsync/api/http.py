@@ -21,13 +21,13 @@ from pydantic import SecretStr
 from orsync import __version__
 from orsync.api.endpoints import Auth, Endpoint
 from orsync.api.transport import StdlibTransport
-from orsync.api_models import Envelope
-from orsync.api_errors import (ApiError, InsecureBaseUrlError, MissingCredentialError,
+from orsync.api.models import Envelope
+from orsync.api.errors import (ApiError, InsecureBaseUrlError, MissingCredentialError,
                                OutcomeUnknownError, TransportError, UnexpectedResponseError,
                                error_from_response)
-from orsync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from orsync.api.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
-log = logging.getLogger("orsync.client")
+log = logging.getLogger("orsync.api.client")
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 # Failures that happen before a byte of the request reaches the server: always safe to retry.

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from orsync.api import endpoints as ep
 from orsync.api.http import HttpCore
-from orsync.api_errors import UnexpectedResponseError
+from orsync.api.errors import UnexpectedResponseError
 
 Body = dict[str, Any]
 Event = dict[str, Any]

@@ -12,8 +12,8 @@ from typing import Any
 from orsync.api import endpoints as ep
 from orsync.api.http import HttpCore, Model
 from orsync.api.paging import PAGE_SIZE, counted_listing, fixed_page_listing
-from orsync.api_errors import UnexpectedResponseError
-from orsync.api_models import (CreatedKey, Credits, CurrentKey, Guardrail, Key, KeyAssignment,
+from orsync.api.errors import UnexpectedResponseError
+from orsync.api.models import (CreatedKey, Credits, CurrentKey, Guardrail, Key, KeyAssignment,
                                Member, MemberAssignment, Page)
 
 Body = dict[str, Any]

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Generic, TypeVar
 
-from orsync.api_errors import UnexpectedResponseError
-from orsync.api_models import Page
+from orsync.api.errors import UnexpectedResponseError
+from orsync.api.models import Page
 
 PAGE_SIZE = 100
 MAX_ROWS = 1_000_000  # a bound on every loop below; no org comes near it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orsync.api_errors import ApiError
+from orsync.api.errors import ApiError
 from orsync.planner.plan import Change
 from orsync.resources.base import ResourceKind
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orsync.api_errors import ApiError, NotFoundError, OutcomeUnknownError
+from orsync.api.errors import ApiError, NotFoundError, OutcomeUnknownError
 from orsync.errors import OrsyncError
 from orsync.planner.live import LISTINGS, LiveState
 from orsync.planner.plan import Change

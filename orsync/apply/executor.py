@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import IO
 
-from orsync.api_errors import ApiError, AuthenticationError, ForbiddenError, NotFoundError
+from orsync.api.errors import ApiError, AuthenticationError, ForbiddenError, NotFoundError
 from orsync.apply.assignments import Batch, run_batch
 from orsync.apply.creates import create_with_recovery, short
 from orsync.apply.journal import Journal
@@ -30,7 +30,7 @@ from orsync.planner.plan import Change, Plan
 from orsync.progress import Progress
 from orsync.resources import KINDS_BY_NAME
 from orsync.resources.base import CreateResult, ResourceKind
-from orsync.secrets import SecretSink, mask_for_github_actions
+from orsync.apply.secret_sinks import SecretSink, mask_for_github_actions
 
 ASSIGNMENT_OPS = ("assign", "unassign")
 PAST = {"create": "created", "replace": "created the replacement of", "update": "updated",

@@ -17,7 +17,7 @@ from orsync.apply.saved import check_config_unchanged, check_not_stale, check_ta
 from orsync.apply.summary import render_summary
 from orsync.errors import OrsyncError, SafetyError
 from orsync.planner.plan import Plan
-from orsync.secrets import open_sink
+from orsync.apply.secret_sinks import open_sink
 
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from orsync.client import OpenRouterClient
+    from orsync.api.client import OpenRouterClient
 
 DEFAULT_EMULATOR_DIR = ".orsync"
 
@@ -53,7 +53,7 @@ class AppContext:
 
     def client(self, **overrides) -> OpenRouterClient:
         """A client for the management API (and inference, when OPENROUTER_API_KEY is set)."""
-        from orsync.client import OpenRouterClient
+        from orsync.api.client import OpenRouterClient
 
         if self.use_emulator:
             from orsync.emulator.embedded import embedded_client_options

@@ -21,7 +21,7 @@ def _inference_key(key_name: str | None, key_variable: str | None, secrets_file:
                    *, required: bool) -> str | None:
     """The key chosen with --key / --key-env; without them, OPENROUTER_API_KEY or (when not
     `required`) None, leaving the client to use its own."""
-    from orsync.smoke.secrets import KeyChoice
+    from orsync.smoke.key_sources import KeyChoice
 
     if not (key_name or key_variable or required):
         return None

@@ -61,7 +61,7 @@ def _execute(endpoint: str, inputs: tuple[str, ...], *, one_per_line: bool, key_
              secrets_file, as_json: bool, provider_order, models=(), **fields) -> None:
     from orsync.smoke.bodies import Prompt, build_body
     from orsync.smoke.command import gather_inputs, run_once
-    from orsync.smoke.secrets import KeyChoice
+    from orsync.smoke.key_sources import KeyChoice
 
     ctx = click.get_current_context()
     texts = gather_inputs(inputs, click.get_text_stream("stdin"), one_per_line=one_per_line)
@@ -101,7 +101,7 @@ def run(ctx: click.Context, suite_file: str | None, secrets_file: str | None,
         raise click.UsageError(
             "give an endpoint (chat, responses, messages, embeddings, rerank) or --suite FILE")
     from orsync.smoke.command import run_suite_file
-    from orsync.smoke.secrets import KeySource
+    from orsync.smoke.key_sources import KeySource
 
     style = click.style if ctx.obj.color and os.isatty(1) else None
     with ctx.obj.client() as client:

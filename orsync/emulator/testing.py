@@ -25,7 +25,7 @@ from orsync.emulator.server import EmulatorServer
 from orsync.emulator.state import EmulatorState
 
 if TYPE_CHECKING:
-    from orsync.client import OpenRouterClient
+    from orsync.api.client import OpenRouterClient
 
 TEST_MANAGEMENT_KEY = "sk-or-v1-fake-mgmt-key"
 
@@ -48,7 +48,7 @@ class RunningEmulator:
         return self.app.state
 
     def client(self, **options: Any) -> OpenRouterClient:
-        from orsync.client import OpenRouterClient
+        from orsync.api.client import OpenRouterClient
 
         options = {"base_url": self.base_url, "management_key": self.management_key, **options}
         client = OpenRouterClient(**options)

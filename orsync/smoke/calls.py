@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orsync.api_errors import ApiError, ForbiddenError
+from orsync.api.errors import ApiError, ForbiddenError
 from orsync.smoke.replies import Reply, StreamCollector, StreamFailed, read_reply
 
 CALL_METHODS = {"chat": "chat_completions", "responses": "responses", "messages": "messages",

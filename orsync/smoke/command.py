@@ -18,7 +18,7 @@ from orsync.errors import OrsyncError
 from orsync.smoke.calls import Outcome, call
 from orsync.smoke.junit import junit_xml
 from orsync.smoke.report import results_table, summary_line, totals_line
-from orsync.smoke.secrets import KeySource
+from orsync.smoke.key_sources import KeySource
 from orsync.smoke.suite import run_suite
 from orsync.views.format import to_json
 

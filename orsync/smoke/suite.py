@@ -18,7 +18,7 @@ from orsync.config.model import SmokeExpect, SmokeSpec
 from orsync.errors import OrsyncError
 from orsync.smoke.bodies import Prompt, build_body
 from orsync.smoke.calls import Outcome, call, generation_cost
-from orsync.smoke.secrets import KeySource
+from orsync.smoke.key_sources import KeySource
 from orsync.views import format as fmt
 
 GUARDRAIL_BLOCK_STATUS = 403

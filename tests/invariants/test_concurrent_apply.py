@@ -26,7 +26,7 @@ from orsync.apply.executor import Executor
 from orsync.config.loader import load_config
 from orsync.errors import ConfigError
 from orsync.planner.diff import read_and_plan
-from orsync.secrets import FileSink
+from orsync.apply.secret_sinks import FileSink
 
 from .figures import FIGURES
 from .profiles import SLOW

@@ -32,7 +32,7 @@ def test_SABOTAGE_a_client_blind_to_disabled_keys_is_caught(org, monkeypatch):
     `include_disabled=true` would. The same property, over freshly generated scenarios, must fail
     (it duplicates declared disabled keys, or rewrites them every run); if it passed, the suite
     would be too weak to guard invariants 1-3."""
-    from orsync.client import OpenRouterClient
+    from orsync.api.client import OpenRouterClient
 
     honest = OpenRouterClient.list_keys
     monkeypatch.setattr(OpenRouterClient, "list_keys", lambda self, *args, **kwargs: [

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from orsync.api_errors import OutcomeUnknownError
-from orsync.client import OpenRouterClient
+from orsync.api.errors import OutcomeUnknownError
+from orsync.api.client import OpenRouterClient
 from orsync.errors import OrsyncError
 from tests.test_apply_support import FAST_CLIENT
 
@@ -151,7 +151,7 @@ def test_every_call_ends_in_a_result_or_a_one_line_error(call, status, body, con
 
 HUGE_TOTAL = """
 import httpx
-from orsync.client import OpenRouterClient
+from orsync.api.client import OpenRouterClient
 from orsync.errors import OrsyncError
 answer = lambda request: httpx.Response(200, json={"data": [], "total_count": 10**9})
 client = OpenRouterClient("http://127.0.0.1/api/v1", management_key="sk-or-v1-fake-mgmt-key",
