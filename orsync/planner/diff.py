@@ -226,13 +226,14 @@ def _change(kind, want: Desired, match: LiveObject | None, action: str, resoluti
     return Change(address=kind.address(want.name), kind=kind.kind, type=kind.type_name, action=action,
                   name=want.name, live_id=match.id if match else None, before=before,
                   after=dict(want.fields), body=body, reasons=reasons,
-                  fingerprint=match.fingerprint if match else None, refs=dict(want.refs), secret=secret)
+                  fingerprint=match.fingerprint if match else None, refs=dict(want.refs), secret=secret,
+                  live_name=match.name if match else None)
 
 
 def _delete(kind, name: str, obj: LiveObject, *, reason: str) -> Change:
     return Change(address=kind.address(name), kind=kind.kind, type=kind.type_name, action="delete",
                   name=name, live_id=obj.id, before=dict(obj.fields), after=None, body={},
-                  reasons=(reason,), fingerprint=obj.fingerprint)
+                  reasons=(reason,), fingerprint=obj.fingerprint, live_name=obj.name)
 
 
 def _warnings(state: LiveState, changes: list[Change]) -> list[str]:

@@ -38,6 +38,7 @@ class Change:
     fingerprint: str | None = None    # of the live object this change was computed from
     refs: dict[str, str] = field(default_factory=dict)   # role -> address of another object
     secret: bool = False              # apply will receive a new key value
+    live_name: str | None = None      # the matched live object's own name (it may differ: pins, renames)
 
     @property
     def changed_fields(self) -> list[str]:
@@ -56,7 +57,7 @@ class Change:
             "change": {"actions": self.terraform_actions(), "before": self.before, "after": self.after,
                        "changed_fields": self.changed_fields},
             "body": self.body, "reasons": list(self.reasons), "fingerprint": self.fingerprint,
-            "refs": self.refs, "new_secret": self.secret,
+            "refs": self.refs, "new_secret": self.secret, "live_name": self.live_name,
         }
 
     @classmethod
@@ -65,7 +66,8 @@ class Change:
         return cls(address=data["address"], kind=data["kind"], type=data["type"], action=data["action"],
                    name=data["name"], live_id=data["live_id"], before=change["before"],
                    after=change["after"], body=data["body"], reasons=tuple(data["reasons"]),
-                   fingerprint=data["fingerprint"], refs=data["refs"], secret=data["new_secret"])
+                   fingerprint=data["fingerprint"], refs=data["refs"], secret=data["new_secret"],
+                   live_name=data.get("live_name"))
 
 
 @dataclass(frozen=True)
