@@ -15,7 +15,7 @@ from tests.live_factories import config, guardrail, key, live
 TOP_LEVEL = {"format_version", "orsync_version", "created_at", "config", "base_url", "policy", "summary",
              "resource_changes", "unmanaged", "warnings", "safety", "live_fingerprints"}
 CHANGE = {"address", "type", "kind", "name", "action", "live_id", "change", "body", "reasons",
-          "fingerprint", "refs", "new_secret"}
+          "fingerprint", "refs", "new_secret", "live_name"}
 
 
 @pytest.fixture
