@@ -12,12 +12,13 @@ with its base URL, and stops when its standard input closes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-READY_TIMEOUT = 120.0   # seconds to seed 10,000 keys and start listening, with room to spare
+READY_TIMEOUT = 600.0   # seconds to seed 100,000 keys and start listening, with room to spare
 STOP_TIMEOUT = 10.0
 
 
@@ -25,6 +26,7 @@ class BenchEmulator(Protocol):
     base_url: str
     management_key: str
 
+    def control(self, method: str, path: str, payload: Any = None) -> Any: ...
     def request_counts(self) -> dict[str, int]: ...
     def write_count(self) -> int: ...
     def reset_counts(self) -> None: ...
@@ -39,7 +41,7 @@ class EmulatorProcess:
 
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), str(seed_file), str(latency_ms)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_emulator_env())
         try:
             ready = json.loads(self._ready_line())
         except BaseException:
@@ -63,10 +65,14 @@ class EmulatorProcess:
             raise RuntimeError(f"the emulator process exited with status {self._process.wait()}")
         return line
 
-    def _get(self, path: str) -> dict[str, Any]:
-        response = self._control.get(path)
+    def control(self, method: str, path: str, payload: Any = None) -> Any:
+        """A call to the control surface (`/_emulator...`), e.g. POST /faults."""
+        response = self._control.request(method, path, json=payload)
         response.raise_for_status()
         return response.json()
+
+    def _get(self, path: str) -> dict[str, Any]:
+        return self.control("GET", path)
 
     def request_counts(self) -> dict[str, int]:
         return self._get("/requests")["counts"]
@@ -92,6 +98,16 @@ class EmulatorProcess:
             self._process.stdout.close()
 
 
+def _emulator_env() -> dict[str, str]:
+    """ORSYNC_BENCH_EMULATOR_SOURCE=DIR serves the emulator from another source tree (say, a
+    released one), so that changes to orsync are measured against a fixed emulator."""
+    env = dict(os.environ)
+    source = env.pop("ORSYNC_BENCH_EMULATOR_SOURCE", "")
+    if source:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH", "")]))
+    return env
+
+
 def start_emulator(seed: dict[str, Any], latency_ms: float, *, mode: str, workdir: Path) -> BenchEmulator:
     """A running emulator with `seed` and `latency_ms` per request: mode "process" or "thread"."""
     if mode == "thread":
@@ -106,13 +122,12 @@ def start_emulator(seed: dict[str, Any], latency_ms: float, *, mode: str, workdi
 
 
 def _serve(seed_file: str, latency_ms: str) -> None:
-    from orsync.emulator.app import EmulatorApp
+    # The same entry point as `orsync emulator --seed FILE`, whatever the store behind it.
+    from orsync.emulator.serve import build_app
     from orsync.emulator.server import EmulatorServer
-    from orsync.emulator.state import EmulatorState
 
-    seed = json.loads(Path(seed_file).read_text(encoding="utf-8"))
-    app = EmulatorApp(EmulatorState.from_seed(seed), management_key=seed["management_key"],
-                      latency_ms=float(latency_ms))
+    app = build_app(state_path=None, seed_path=seed_file, management_key=None,
+                    latency_ms=float(latency_ms), fault_rate=0.0, fault_seed=0)
     with EmulatorServer(app, host="127.0.0.1", port=0) as server:
         print(json.dumps({"base_url": server.base_url, "control_url": server.control_url,
                           "management_key": app.management_key}), flush=True)

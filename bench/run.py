@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     text = report.render(results)
     print(text)
     if args.out != "-":
-        Path(args.out).write_text(text, encoding="utf-8")
+        from bench.results_file import replace_section
+
+        replace_section(Path(args.out), "targets", text)
         print(f"orsync bench: results written to {args.out}", file=sys.stderr)
     return 0
 

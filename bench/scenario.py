@@ -142,7 +142,7 @@ def write_phase(config_file: Path, emulator: BenchEmulator, parallelism: int) ->
     """Plan CONFIG in this process, then time only apply's Executor running it: (seconds, changes)."""
     from orsync.apply.executor import Executor
     from orsync.config.loader import load_config
-    from orsync.planner.diff import build_plan
+    from orsync.planner.read import build_plan
     from orsync.progress import Progress
 
     with measure.client_for(emulator, concurrency=parallelism) as client:

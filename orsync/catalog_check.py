@@ -2,10 +2,12 @@
 
 A typo in an allow-list is not caught by the API until a request is refused in production, so
 `orsync plan` compares the file's model and provider lists with the public catalogs (GET
-/models plus the embedding and rerank catalogs, GET /providers) and stops at the first unknown
-name, located in the file, with the closest matches. A guardrail that enforces ZDR while
-allowing a model that has no zero-data-retention endpoint (GET /endpoints/zdr) gets a warning:
-it is legal, but every request for that model will be refused.
+/models of every output modality, read without credentials as the API's own resolver reads it,
+plus the embedding and rerank catalogs, GET /providers) and stops at the first unknown name,
+located in the file, with the closest matches. A guardrail that enforces ZDR for a model's maker
+(enforce_zdr_<maker>, or the older enforce_zdr) while allowing a model that has no
+zero-data-retention endpoint (GET /endpoints/zdr) gets a warning: it is legal, but every
+request for that model will be refused.
 
 Only the catalogs the file needs are fetched, concurrently; `orsync plan --offline` skips all
 of this.
@@ -24,8 +26,12 @@ from orsync.errors import ConfigError, OrsyncError
 
 MODEL_FIELDS = ("allowed_models", "ignored_models")
 PROVIDER_FIELDS = ("allowed_providers", "ignored_providers")
-# GET /models lists text models only; embedding and rerank models have their own catalogs.
-MODEL_LISTINGS = ("list_models", "list_embedding_models", "list_rerank_models")
+# The public GET /models of every modality (the one the slug map reads too); embedding and
+# rerank models also have catalogs of their own.
+MODEL_LISTINGS = ("list_catalog_models", "list_embedding_models", "list_rerank_models")
+# enforce_zdr_<flag> governs the models of these makers (the author part of a model id);
+# enforce_zdr_other every other maker's.
+ZDR_MAKERS = {"anthropic": "anthropic", "google": "google", "openai": "openai", "x-ai": "xai"}
 SUGGESTIONS = 3
 
 
@@ -45,22 +51,42 @@ class Catalog:
     zdr_models: frozenset[str]        # model ids and slugs with a zero-data-retention endpoint
 
 
-def references(config, fields: Iterable[str]) -> list[Reference]:
-    """The list items under `fields` of every guardrail the file keeps (absent ones are deleted)."""
-    found = []
-    for index, guardrail in enumerate(config.guardrails):
-        if guardrail.state != "present":
-            continue
-        for field in fields:
-            for position, value in enumerate(getattr(guardrail, field) or ()):
-                found.append(Reference(("guardrails", index, field, position), value, guardrail.name))
+def kept_guardrails(config) -> list[tuple[tuple, Any, str]]:
+    """(path, settings, label) of every guardrail the file keeps: its `guardrails:` entries
+    (absent ones are deleted) and each kept workspace's default guardrail."""
+    found: list[tuple[tuple, Any, str]] = [
+        (("guardrails", index), guardrail, guardrail.name)
+        for index, guardrail in enumerate(config.guardrails) if guardrail.state == "present"]
+    for index, workspace in enumerate(config.workspaces):
+        if workspace.state == "present" and workspace.default_guardrail is not None:
+            found.append((("workspaces", index, "default_guardrail"), workspace.default_guardrail,
+                          f"{workspace.slug} default"))
     return found
 
 
-def zdr_guardrails(config) -> list[tuple[int, Any]]:
-    """Guardrails that enforce ZDR and declare which models they allow."""
-    return [(index, g) for index, g in enumerate(config.guardrails)
-            if g.state == "present" and g.enforce_zdr is True and g.allowed_models]
+def references(config, fields: Iterable[str]) -> list[Reference]:
+    """The list items under `fields` of every guardrail the file keeps."""
+    found = []
+    for path, guardrail, label in kept_guardrails(config):
+        for field in fields:
+            for position, value in enumerate(getattr(guardrail, field) or ()):
+                found.append(Reference((*path, field, position), value, label))
+    return found
+
+
+def zdr_guardrails(config) -> list[tuple[tuple, Any, str]]:
+    """Guardrails that enforce ZDR for some maker and declare which models they allow."""
+    return [(path, g, label) for path, g, label in kept_guardrails(config)
+            if g.allowed_models and any(zdr_enforced(g, model) for model in g.allowed_models)]
+
+
+def zdr_enforced(guardrail, model: str) -> bool:
+    """Whether the guardrail enforces ZDR for this model's maker: its own flag, else enforce_zdr
+    (the API copies the older flag into every per-maker flag a request leaves out)."""
+    maker = ZDR_MAKERS.get(model.partition("/")[0].lower(), "other")
+    flag = f"enforce_zdr_{maker}"
+    own = getattr(guardrail, flag) if flag in guardrail.model_fields_set else None
+    return own if own is not None else guardrail.enforce_zdr is True
 
 
 def check_catalog(loaded, client) -> list[str]:
@@ -88,7 +114,7 @@ def fetch_catalog(client, *, models: bool, providers: bool, zdr: bool) -> Catalo
         futures = {name: pool.submit(getattr(client, name)) for name in wanted}
         rows = {name: _result(name, future) for name, future in futures.items()}
     model_rows = [row for name in MODEL_LISTINGS for row in rows.get(name, ())]
-    if models and not rows["list_models"]:
+    if models and not rows["list_catalog_models"]:
         raise OrsyncError("GET /models returned no models, so the file's model lists cannot be "
                           "checked (use --offline to skip catalog checks)")
     if providers and not rows["list_providers"]:
@@ -160,13 +186,14 @@ def first_error(loaded, problems: list[tuple[Reference, str]]) -> ConfigError:
     return ConfigError(message, file=str(loaded.path), line=line, column=column, field=field_name(ref.path))
 
 
-def zdr_warnings(loaded, guardrails: list[tuple[int, Any]], catalog: Catalog) -> Iterator[str]:
-    for index, guardrail in guardrails:
-        missing = sorted(model for model in set(guardrail.allowed_models) if model not in catalog.zdr_models)
+def zdr_warnings(loaded, guardrails: list[tuple[tuple, Any, str]], catalog: Catalog) -> Iterator[str]:
+    for where, guardrail, label in guardrails:
+        missing = sorted(model for model in set(guardrail.allowed_models)
+                         if zdr_enforced(guardrail, model) and model not in catalog.zdr_models)
         if missing:
-            path = ("guardrails", index, "allowed_models")
+            path = (*where, "allowed_models")
             line, column = loaded.locate(path)
-            yield (f"{loaded.path}:{line}:{column}: {field_name(path)}: guardrail {guardrail.name!r} "
+            yield (f"{loaded.path}:{line}:{column}: {field_name(path)}: guardrail {label!r} "
                    f"enforces ZDR, but {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no "
                    "zero-data-retention endpoint (GET /endpoints/zdr): requests for "
                    f"{'it' if len(missing) == 1 else 'them'} will be refused")

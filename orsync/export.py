@@ -32,14 +32,14 @@ from yaml.resolver import Resolver
 from orsync import __version__
 from orsync.config.model import EMAIL_PATTERN
 from orsync.planner.live import LiveState
+from orsync.resources.guardrail_fields import FIELDS as GUARDRAIL_FIELDS
+from orsync.resources.guardrail_fields import ZDR_FIELDS
 from orsync.resources.guardrails import Guardrails
 from orsync.resources.keys import Keys
 
 KEYS, GUARDRAILS = Keys(), Guardrails()
 # Field order in the file; the planner manages exactly these (name aside).
 KEY_FIELDS = ("limit", "limit_reset", "include_byok_in_limit", "expires_at", "disabled", "creator_user_id")
-GUARDRAIL_FIELDS = ("description", "limit_usd", "reset_interval", "allowed_models", "allowed_providers",
-                    "ignored_models", "ignored_providers", "enforce_zdr", "include_byok_in_budgets")
 # The file cannot say null for these (the API only takes true/false): a null live value is omitted.
 SET_ONLY = frozenset({"include_byok_in_limit", "disabled", "include_byok_in_budgets"})
 INDENT = "  "
@@ -81,6 +81,8 @@ def scalar(value: Any) -> str:
         return number(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(scalar(item) for item in value) + "]"
+    if isinstance(value, dict):  # a content filter: a flow mapping, nulls left out
+        return "{" + ", ".join(f"{name}: {scalar(item)}" for name, item in value.items() if item is not None) + "}"
     return string(str(value))
 
 
@@ -226,7 +228,12 @@ def item(fields: list[tuple[str, Any]], *, comments: Sequence[str] = (), notes: 
     """A list entry: `comments` above it, `notes` as comment lines inside it."""
     lines = [f"{INDENT}# {text}" for text in comments]
     for index, (name, value) in enumerate(fields):
-        lines.append(f"{INDENT}{'- ' if index == 0 else INDENT}{name}: {scalar(value)}")
+        lead = f"{INDENT}{'- ' if index == 0 else INDENT}{name}:"
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            # Content filters: one flow mapping a line, so a diff of the file reads per filter.
+            lines += [lead] + [f"{INDENT * 3}- {scalar(entry)}" for entry in value]
+        else:
+            lines.append(f"{lead} {scalar(value)}")
     lines += [f"{INDENT * 2}# {text}" for text in notes]
     return lines
 
@@ -250,7 +257,13 @@ def managed_values(kind, obj: Any, names: tuple[str, ...]) -> list[tuple[str, An
     (the file cannot say `[]`), and so are nulls the file cannot say."""
     values = kind.live_object(obj).fields
     return [(name, values[name]) for name in names
-            if not (values[name] is None and name in SET_ONLY) and values[name] != []]
+            if not (values[name] is None and name in SET_ONLY) and values[name] != []
+            and not superseded(name, values)]
+
+
+def superseded(name: str, values: dict[str, Any]) -> bool:
+    """The deprecated enforce_zdr, once the per-provider flags it fills say the same and more."""
+    return name == "enforce_zdr" and any(values.get(flag) is not None for flag in ZDR_FIELDS)
 
 
 def guardrail_lines(entry: Entry) -> list[str]:
@@ -297,7 +310,7 @@ def member_blocks(members: list[Any], guardrail_of: dict[str, str], guardrail_na
 
 
 def unmanaged_guardrail_note(guardrail_id: str, state: LiveState) -> str:
-    name = state.guardrail_names().get(guardrail_id, "?")
+    name = next((g.name for g in state.guardrails if g.id == guardrail_id), "?")
     return (f"guardrail left unmanaged: governed by {name!r} ({guardrail_id}), "
             "a duplicate name this file does not manage")
 

@@ -1,6 +1,8 @@
 """Progress of a long run on stderr: one rewritten counter line on a terminal, plain lines in CI.
 
-Thread-safe: apply's workers report as they finish. Never given a secret.
+Thread-safe: apply's workers report as they finish. Never given a secret. The text it is
+given names live objects, whose names may hold control characters: they are shown escaped, so
+a name cannot rewrite the counter line or the line that reports its own deletion.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import sys
 import threading
 from typing import IO
+
+from orsync.escaping import visible
 
 
 class Progress:
@@ -24,6 +28,7 @@ class Progress:
         """`count` more units finished; `text` says what (e.g. "created key.ci-smoke")."""
         with self._lock:
             self.finished += count
+            text = visible(text)
             if self.live:
                 self._write(f"\r\x1b[K[{self.finished}/{self.total}] {text}")
                 self._counter_shown = True
@@ -34,7 +39,7 @@ class Progress:
         """A line that must stay on screen (a failure, a recovery), whatever the mode."""
         with self._lock:
             self._clear_counter()
-            self._write(f"orsync: {text}\n")
+            self._write(f"orsync: {visible(text)}\n")
 
     def close(self) -> None:
         with self._lock:

@@ -6,7 +6,9 @@ enums, formats such as uuid and date-time).
 
 The schemas come from `tests/data/openapi-scope.json`: the in-scope operations of the official
 document (reference/openrouter-openapi.yaml, see its SOURCE.md) with the components they use,
-annotations stripped. Regenerate it with
+annotations stripped, then today's newer fields and operations added (`openapi_newer.py`).
+In scope: the 39 endpoints of spec/openrouter-api.lap and every operation under `/workspaces`,
+`/keys`, `/guardrails`, `/organization/` and `/key`. Regenerate it with
 `python tests/openapi_schema.py FULL_OPENAPI.yaml SPEC.lap`.
 """
 
@@ -25,6 +27,10 @@ from referencing.jsonschema import DRAFT202012
 
 SCOPE_FILE = Path(__file__).parent / "data" / "openapi-scope.json"
 DOCUMENT_URI = "urn:openrouter-openapi"
+# Every operation of the official document under these paths is in scope, beside the .lap's 39.
+SCOPE_PREFIXES = ("/workspaces", "/keys", "/guardrails", "/organization/")
+SCOPE_PATHS = ("/key",)
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 ANNOTATIONS = {"description", "example", "examples", "summary", "x-fern-ignore",
                "x-speakeasy-ignore", "x-speakeasy-name-override", "x-speakeasy-unknown-values"}
 
@@ -99,13 +105,24 @@ def extract_scope(document: dict, endpoints: list[tuple[str, str]]) -> dict:
                    "components": {"schemas": {n: schemas[n] for n in sorted(needed)}}})
 
 
+def scope_endpoints(document: dict, lap_text: str) -> list[tuple[str, str]]:
+    """(METHOD, path) of the .lap's endpoints and of every operation of SCOPE_PATHS and under
+    SCOPE_PREFIXES."""
+    endpoints = re.findall(r"^@endpoint (\w+) (\S+)", lap_text, re.M)
+    for path, item in document["paths"].items():
+        if path in SCOPE_PATHS or path.startswith(SCOPE_PREFIXES):
+            endpoints += [(m.upper(), path) for m in item if m in HTTP_METHODS]
+    return list(dict.fromkeys(endpoints))
+
+
 def _refresh(openapi_path: str, lap_path: str) -> None:
     import yaml
 
+    from openapi_newer import apply_newer
+
     document = yaml.load(Path(openapi_path).read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    endpoints = re.findall(r"^@endpoint (\w+) (\S+)", Path(lap_path).read_text(), re.M)
-    scope = extract_scope(document, endpoints)
+    scope = apply_newer(extract_scope(document, scope_endpoints(document, Path(lap_path).read_text())))
     SCOPE_FILE.parent.mkdir(exist_ok=True)
     SCOPE_FILE.write_text(json.dumps(scope, separators=(",", ":"), sort_keys=True) + "\n")
     print(f"{SCOPE_FILE}: {sum(len(v) for v in scope['paths'].values())} operations, "

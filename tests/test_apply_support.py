@@ -14,7 +14,7 @@ from orsync.apply.executor import Executor
 from tests.cli_runner import CliResult, point_at
 from tests.cli_runner import run_cli as run_in_process
 from orsync.config.loader import load_config
-from orsync.emulator.router import EmulatorResponse, error_body
+from orsync.emulator.routes.dispatch import EmulatorResponse, error_body
 from orsync.planner.diff import plan_from_state
 from orsync.planner.live import read_live_state
 from orsync.apply.secret_sinks import FileSink

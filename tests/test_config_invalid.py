@@ -1,4 +1,5 @@
-"""Bad org files, each through the real CLI: exit 1, one line naming file:line, no traceback."""
+"""Bad org files, each through the real CLI: exit 1, each problem one line naming file:line, no
+traceback; `validate` lists every problem, other verbs stop at the first and count the rest."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 
 from orsync.cli import main
 from orsync.config import yaml_reader
-from orsync.config.loader import MAX_FILE_BYTES
+from orsync.config.loader import MAX_FILE_BYTES, load_config
+from orsync.errors import ConfigError
 
 FAKE_SECRET = "sk-or-v1-fake-config-test"
 
@@ -54,7 +56,15 @@ CASES = [
     ("missing-key-name", org("keys:\n  - limit: 5\n"), 3, "keys[0].name: missing required field"),
     # -- field values --------------------------------------------------------------------
     ("limit-not-number", org("keys:\n  - name: a\n    limit: abc\n"), 4, "keys[0].limit: expected a number (got 'abc')"),
-    ("limit-boolean", org("keys:\n  - name: a\n    limit: yes\n"), 4, "expected a number, not true/false"),
+    ("limit-boolean", org("keys:\n  - name: a\n    limit: true\n"), 4, "expected a number, not true/false"),
+    ("limit-yes-is-text", org("keys:\n  - name: a\n    limit: yes\n"), 4, "expected a number (got 'yes')"),
+    ("limit-quoted", org("keys:\n  - name: a\n    limit: \"5\"\n"), 4,
+     "expected a number (got '5'); write the number without quotes"),
+    ("disabled-yes", org("keys:\n  - name: a\n    disabled: yes\n"), 4, "(got 'yes'); did you mean true?"),
+    ("disabled-off", org("keys:\n  - name: a\n    disabled: off\n"), 4, "(got 'off'); did you mean false?"),
+    ("disabled-quoted", org("keys:\n  - name: a\n    disabled: \"true\"\n"), 4, "write true without quotes"),
+    ("reset-capitalised", org("keys:\n  - name: a\n    limit_reset: Monthly\n"), 4, "did you mean 'monthly'?"),
+    ("tab-in-block", org("keys:\n  - name: a\n\tlimit: 5\n"), 4, "a tab indents this line"),
     ("limit-negative", org("keys:\n  - name: a\n    limit: -1\n"), 4, "must be at least 0 (got -1)"),
     ("limit-infinite", org("keys:\n  - name: a\n    limit: .inf\n"), 4, "must be a finite number"),
     ("reset-enum", org("keys:\n  - name: a\n    limit_reset: hourly\n"), 4,
@@ -127,6 +137,7 @@ def _environment(monkeypatch):
     monkeypatch.setenv("ORSYNC_TEST_SECRET", FAKE_SECRET)
     monkeypatch.setenv("ORSYNC_TEST_SET", "5")
     monkeypatch.delenv("ORSYNC_TEST_UNSET", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)  # else validate prints annotations
 
 
 def run_validate(path, capsys) -> tuple[int, str, str]:
@@ -144,12 +155,11 @@ def test_invalid_file_is_one_line_error_at_its_line(tmp_path, capsys, content, l
     code, out, err = run_validate(path, capsys)
 
     assert code == 1
-    assert out == ""
-    assert "Traceback" not in err and "internal error" not in err
-    assert err.endswith("\n") and err.count("\n") == 1, err
-    prefix = f"orsync: error: {path}:{line}:" if line else f"orsync: error: {path}: "
-    assert err.startswith(prefix), err
-    assert expected in err, err
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    assert err == f"orsync: 1 problem in {path}\n", err
+    prefix = f"{path}:{line}:" if line else f"{path}: "
+    assert out.startswith(prefix) and out.count("\n") == 1, out
+    assert expected in out, out
 
 
 def test_the_table_is_large_and_ids_are_unique():
@@ -161,10 +171,10 @@ def test_secret_is_never_repeated_in_the_error(tmp_path, capsys):
     path = tmp_path / "org.yaml"
     path.write_text(org(f"keys:\n  - name: {FAKE_SECRET}\n"))
 
-    code, _, err = run_validate(path, capsys)
+    code, out, err = run_validate(path, capsys)
 
     assert code == 1
-    assert "sk-or-v1" not in err and "fake-config-test" not in err
+    assert "sk-or-v1" not in out + err and "fake-config-test" not in out + err
 
 
 @pytest.mark.parametrize("make,expected", [
@@ -174,21 +184,21 @@ def test_secret_is_never_repeated_in_the_error(tmp_path, capsys):
 def test_unreadable_path_is_one_line(tmp_path, capsys, make, expected):
     path = make(tmp_path)
 
-    code, _, err = run_validate(path, capsys)
+    code, out, _ = run_validate(path, capsys)
 
     assert code == 1
-    assert err.startswith(f"orsync: error: {path}: {expected}")
-    assert err.count("\n") == 1
+    assert out.startswith(f"{path}: {expected}")
+    assert out.count("\n") == 1
 
 
 def test_file_over_the_size_limit_is_refused_without_parsing(tmp_path, capsys):
     path = tmp_path / "org.yaml"
     path.write_bytes(b"version: 1\n" + b"#" * MAX_FILE_BYTES)
 
-    code, _, err = run_validate(path, capsys)
+    code, out, _ = run_validate(path, capsys)
 
     assert code == 1
-    assert err.startswith(f"orsync: error: {path}: too large") and err.count("\n") == 1
+    assert out.startswith(f"{path}: too large") and out.count("\n") == 1
 
 
 def test_alias_bomb_is_stopped_at_the_alias_that_overflows(tmp_path, capsys, monkeypatch):
@@ -198,19 +208,26 @@ def test_alias_bomb_is_stopped_at_the_alias_that_overflows(tmp_path, capsys, mon
     path = tmp_path / "org.yaml"
     path.write_text(org("x-l0: &l0 [lol]\n" + laughs))
 
-    code, _, err = run_validate(path, capsys)
+    code, out, _ = run_validate(path, capsys)
 
     assert code == 1
-    assert err.startswith(f"orsync: error: {path}:6:") and err.count("\n") == 1
-    assert "more than 10,000 values" in err
+    assert out.startswith(f"{path}:6:") and out.count("\n") == 1
+    assert "more than 10,000 values" in out
 
 
-def test_several_problems_report_the_first_in_the_file_and_count_the_rest(tmp_path, capsys):
+def test_validate_lists_every_problem_and_other_verbs_stop_at_the_first(tmp_path, capsys):
     path = tmp_path / "org.yaml"
     path.write_text(org("keys:\n  - name: a\n    limit: abc\n  - name: b\n    limit_reset: hourly\n    limt: 1\n"))
 
-    code, _, err = run_validate(path, capsys)
+    code, out, err = run_validate(path, capsys)
 
-    assert code == 1
-    assert err.startswith(f"orsync: error: {path}:4:5: keys[0].limit: expected a number")
-    assert err.rstrip().endswith("(and 2 more problems)")
+    assert code == 1 and err == f"orsync: 3 problems in {path}\n"
+    assert out.splitlines() == [
+        f"{path}:4:5: keys[0].limit: expected a number (got 'abc')",
+        f"{path}:6:5: keys[1].limit_reset: must be one of daily, weekly, monthly (got 'hourly')",
+        f"{path}:7:5: keys[1].limt: unknown field (did you mean 'limit'?)",
+    ]
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == (f"{path}:4:5: keys[0].limit: expected a number (got 'abc') "
+                                 "(and 2 more problems: orsync validate lists them all)")

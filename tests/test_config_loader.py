@@ -140,7 +140,13 @@ def test_environment_variables_are_expanded_in_strings(tmp_path):
 
     assert config.guardrails[0].name == "web-policy"
     assert config.guardrails[0].description == "owned by web (${NOT_A_VAR})"
-    assert config.keys[0].limit == 12.5
+    assert config.keys[0].limit == 12.5  # unquoted: read as if the value were written there
+
+
+def test_a_quoted_reference_stays_text(tmp_path):
+    with pytest.raises(ConfigError, match=r"keys\[0\]\.limit: expected a number \(got '12.5'\); write the number"):
+        load(tmp_path, 'version: 1\nkeys:\n  - name: k\n    limit: "${LIMIT}"\n', LIMIT="12.5")
+    assert load(tmp_path, 'version: 1\nkeys:\n  - name: "${N}"\n', N="007").model.keys[0].name == "007"
 
 
 def test_load_config_reads_os_environ_by_default(tmp_path, monkeypatch):
@@ -200,7 +206,8 @@ guardrails:
 
 
 def test_unquoted_timestamps_and_yaml_scalars_are_read_as_written(tmp_path):
-    text = "version: 1\npolicy:\n  prune: yes\n  max_deletes: 0x10\nkeys:\n  - name: '007'\n    expires_at: 2027-01-01 00:00:00Z\n"
+    # Booleans are YAML 1.2's, as editors read them: True is one, yes is text (and refused).
+    text = "version: 1\npolicy:\n  prune: True\n  max_deletes: 0x10\nkeys:\n  - name: '007'\n    expires_at: 2027-01-01 00:00:00Z\n"
 
     config = load(tmp_path, text).model
 

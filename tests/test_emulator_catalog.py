@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from orsync.emulator.catalog import Catalog, catalog_of, default_catalog_data
+from orsync.emulator.catalog.entries import Catalog, catalog_of, default_catalog_data
 from orsync.emulator.testing import RunningEmulator
 
 TEXT_MODELS = {"openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3.5-haiku",
@@ -173,7 +173,7 @@ def _bad_catalogs() -> list[tuple[dict, str]]:
 
 @pytest.mark.parametrize(("catalog", "message"), _bad_catalogs())
 def test_a_bad_seeded_catalog_is_refused_when_seeding(catalog, message):
-    from orsync.emulator.state import EmulatorState
+    from orsync.emulator.store.state import EmulatorState
 
     with pytest.raises(ValueError, match=message):
         EmulatorState.from_seed({"catalog": catalog})

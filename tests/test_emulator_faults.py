@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from orsync.emulator.app import EmulatorApp
-from orsync.emulator.faults import FaultSettings
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.faults.injector import FaultSettings
+from orsync.emulator.store.state import EmulatorState
 from orsync.emulator.transport import EmulatorTransport
 from tests.openapi_schema import validate_response
 
@@ -128,7 +128,7 @@ def test_sixteen_concurrent_clients_are_all_served(reset_emulator):
 
 def test_server_streams_event_chunks():
     """SSE bodies arrive chunk by chunk over HTTP/1.1 (chunked transfer encoding)."""
-    from orsync.emulator.router import EmulatorResponse
+    from orsync.emulator.routes.dispatch import EmulatorResponse
     from orsync.emulator.server import EmulatorServer
 
     app = EmulatorApp(EmulatorState(), management_key="sk-or-v1-fake-mgmt-key")
@@ -150,7 +150,7 @@ def test_server_streams_event_chunks():
 
 
 def test_in_process_transport_streams_event_chunks():
-    from orsync.emulator.router import EmulatorResponse
+    from orsync.emulator.routes.dispatch import EmulatorResponse
 
     app = EmulatorApp(EmulatorState(), management_key="sk-or-v1-fake-mgmt-key")
     app.handle = lambda *args, **kwargs: EmulatorResponse.stream(iter([b"data: 1\n\n", b"data: [DONE]\n\n"]))

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from orsync.emulator import inference, ledger
-from orsync.emulator.catalog import catalog_of
-from orsync.emulator.faults import FAULT_MESSAGES
-from orsync.emulator.inference import Usage
-from orsync.emulator.router import ApiFailure
-from orsync.emulator.routing import GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.inference import fakes, ledger
+from orsync.emulator.catalog.entries import catalog_of
+from orsync.emulator.faults.injector import FAULT_MESSAGES
+from orsync.emulator.inference.fakes import Usage
+from orsync.emulator.routes.dispatch import ApiFailure
+from orsync.emulator.inference.routing import GuardrailBlock, NoEndpoint, Policy, UnknownModel, choose
+from orsync.emulator.store.state import EmulatorState
 from orsync.emulator.testing import RunningEmulator
 from tests.openapi_schema import validate_response
 
@@ -103,18 +103,18 @@ def error_of(response: httpx.Response) -> tuple[int, str]:
 # --- pure functions ---------------------------------------------------------------------------
 
 def test_digest_ignores_delivery_and_routing_fields_only():
-    base = inference.request_digest(MINI, "openai/gpt-4o-mini")
-    assert base == inference.request_digest({**MINI, "stream": True, "provider": {"order": ["azure"]},
+    base = fakes.request_digest(MINI, "openai/gpt-4o-mini")
+    assert base == fakes.request_digest({**MINI, "stream": True, "provider": {"order": ["azure"]},
                                              "user": "u1"}, "openai/gpt-4o-mini")
-    assert base != inference.request_digest({**MINI, "temperature": 0.2}, "openai/gpt-4o-mini")
-    assert base != inference.request_digest(MINI, "openai/gpt-4o")
+    assert base != fakes.request_digest({**MINI, "temperature": 0.2}, "openai/gpt-4o-mini")
+    assert base != fakes.request_digest(MINI, "openai/gpt-4o")
 
 
 def test_completion_is_cut_at_max_tokens():
     endpoint = catalog_of(None).model("openai/gpt-4o-mini").endpoints[0]
-    digest = inference.request_digest(MINI, "openai/gpt-4o-mini")
-    full = inference.complete(digest, ["Reply with OK"], endpoint, None)
-    cut = inference.complete(digest, ["Reply with OK"], endpoint, 3)
+    digest = fakes.request_digest(MINI, "openai/gpt-4o-mini")
+    full = fakes.complete(digest, ["Reply with OK"], endpoint, None)
+    cut = fakes.complete(digest, ["Reply with OK"], endpoint, 3)
     assert full.finish_reason == "stop" and cut.finish_reason == "length"
     assert cut.usage.completion_tokens <= 3 < full.usage.completion_tokens
     assert full.text.startswith(cut.text)
@@ -123,19 +123,19 @@ def test_completion_is_cut_at_max_tokens():
 
 
 def test_embedding_vectors_are_stable_unit_vectors():
-    one = inference.embedding_vector("openai/text-embedding-3-small", "hello", 64)
-    assert one == inference.embedding_vector("openai/text-embedding-3-small", "hello", 64)
-    assert one != inference.embedding_vector("openai/text-embedding-3-small", "hello!", 64)
+    one = fakes.embedding_vector("openai/text-embedding-3-small", "hello", 64)
+    assert one == fakes.embedding_vector("openai/text-embedding-3-small", "hello", 64)
+    assert one != fakes.embedding_vector("openai/text-embedding-3-small", "hello!", 64)
     assert math.isclose(math.sqrt(sum(v * v for v in one)), 1.0, abs_tol=1e-6)
-    decoded = struct.unpack("<64f", base64.b64decode(inference.base64_vector(one)))
+    decoded = struct.unpack("<64f", base64.b64decode(fakes.base64_vector(one)))
     assert decoded == pytest.approx(one, abs=1e-6)
 
 
 def test_rerank_scores_follow_word_overlap():
-    scores = inference.rerank_scores("cohere/rerank-v3.5", "red apple",
+    scores = fakes.rerank_scores("cohere/rerank-v3.5", "red apple",
                                      ["blue sky", "red apple pie", "apple"])
     assert scores[1] > scores[2] > scores[0]
-    assert inference.search_units(100) == 1 and inference.search_units(101) == 2
+    assert fakes.search_units(100) == 1 and fakes.search_units(101) == 2
 
 
 class Rule:

@@ -15,7 +15,7 @@ import pytest
 
 from orsync.emulator.app import EmulatorApp
 from orsync.emulator.embedded import STATE_FILE_NAME, embedded_client_options
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.store.state import EmulatorState
 from orsync.emulator.testing import running_emulator
 
 
@@ -47,7 +47,7 @@ def test_every_write_is_saved_and_failed_writes_are_not(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     from orsync.emulator.app import EmulatorApp
-    from orsync.emulator.state import EmulatorState
+    from orsync.emulator.store.state import EmulatorState
     app = EmulatorApp(EmulatorState.from_seed({"keys": [{"name": f"bulk-{n}"} for n in range(300)]}),
                       management_key="sk-or-v1-fake-mgmt-key", persist_path=sys.argv[1])
     auth = {"Authorization": "Bearer sk-or-v1-fake-mgmt-key"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orsync.emulator.seeding import DEFAULT_SEED
+from orsync.emulator.store.seeding import DEFAULT_SEED
 
 
 def large_seed(count: int) -> dict:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.store.state import EmulatorState
 
 
 @pytest.fixture

@@ -174,6 +174,42 @@ def test_exported_file_manages_every_field_so_a_later_change_shows(tmp_path):
         ("assign", "key_assignment.worker"), ("update", "guardrail.ci"), ("update", "key.worker")]
 
 
+def every_field_guardrail():
+    flags = {f"enforce_zdr_{p}": p in ("openai", "anthropic") for p in ("anthropic", "google", "openai", "other", "xai")}
+    return guardrail(
+        "eu-policy", description="All: of it # here", limit_usd=20.5, reset_interval="weekly",
+        allowed_models=["openai/gpt-4o-mini-2024-07-18", "meta-llama/llama-3.1-8b-instruct:free"],
+        ignored_models=["openai/gpt-4o"], allowed_providers=["openai"], ignored_providers=["azure"],
+        allowed_data_regions=["europe"], enforce_zdr=None, **flags, enable_free_model_publication=False,
+        enable_free_model_training=None, enable_paid_model_training=True, allow_safety_retention_google=False,
+        allow_safety_retention_other=True,
+        content_filters=[{"pattern": r'\b(sk-[a-z0-9]{20,})\b: "#"', "action": "redact", "label": "[KEY]"},
+                         {"pattern": "${HOME} {x}", "action": "block", "label": None}],
+        content_filter_builtins=[{"slug": "email", "action": "redact", "label": "[EMAIL]"},
+                                 {"slug": "regex-prompt-injection", "action": "flag", "label": "[INJ]",
+                                  "scan_scope": "user_only"}])
+
+
+def test_every_guardrail_field_is_exported_and_plans_clean(tmp_path):
+    state = live([], [every_field_guardrail()])
+    loaded, plan = exported_plan(state, tmp_path)
+    assert not plan.changes
+
+    spec = loaded.model.guardrails[0]
+    assert {f.pattern for f in spec.content_filters} == {r'\b(sk-[a-z0-9]{20,})\b: "#"', "${HOME} {x}"}
+    assert spec.allowed_data_regions == ["europe"] and spec.enforce_zdr_openai is True
+    # The deprecated flag is left out once the per-provider ones say it all.
+    assert "enforce_zdr" not in spec.model_fields_set and "enable_free_model_training" in spec.model_fields_set
+
+    changed = every_field_guardrail().model_copy(update={"content_filter_builtins": [
+        {"slug": "email", "action": "block", "label": "[EMAIL]"}]})
+    (change,) = plan_from_state(loaded, live([], [changed])).changes
+    assert change.changed_fields == ["content_filter_builtins"]
+    assert "content_filter_builtins: + regex-prompt-injection: slug regex-prompt-injection, action flag, " \
+           "scan_scope user_only" in change.reasons
+    assert "content_filter_builtins: ~ email: action block -> redact" in change.reasons
+
+
 def test_member_with_shared_or_missing_email_is_exported_by_id(tmp_path):
     gate = guardrail("gate")
     people = [member("Same@example.com", "user_1"), member("same@example.com", "user_2"), member("", "user_3")]

@@ -199,13 +199,19 @@ def test_protect_and_max_deletes_are_reported():
     assert plan.safety_violations(allow_destroy=True, force=True) == []
 
 
-def test_interrupted_replacement_leftover_is_deleted_to_finish_it():
+def test_interrupted_replacement_leftover_is_deleted_only_on_proof():
+    """Issue 13 class 1: the namesake is deleted only when apply's intent record proves that
+    it is the old half of a replacement this tool started; otherwise the namesake error."""
+    from orsync.planner.namesakes import Proof
+
     new = key("ci", hash=fake_hash("new"), expires_at="2028-01-01T00:00:00Z")
     old = key("ci", hash=fake_hash("old"), expires_at="2027-01-01T00:00:00Z")
     cfg = config(keys=[{"name": "ci", "expires_at": "2028-01-01T00:00:00Z"}])
-    plan = plan_from_state(cfg, live(keys=[old, new]))
+    with pytest.raises(ConfigError, match="2 live keys are named 'ci'"):
+        plan_from_state(cfg, live(keys=[old, new]))
+    plan = plan_from_state(cfg, live(keys=[old, new]), proven_leftovers={old.hash: Proof("old half")})
     assert [(c.action, c.address, c.live_id) for c in plan.changes] == [("delete", f"key.ci#{old.hash[:8]}", old.hash)]
-    assert "left by an interrupted replacement" in plan.changes[0].reasons[0]
+    assert plan.changes[0].reasons == ("old half",)
     assert plan.unmanaged == ()
 
 

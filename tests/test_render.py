@@ -47,5 +47,5 @@ def test_markdown_calls_out_destruction_first_and_collapses_long_plans():
     assert first_lines[0] == "### orsync plan: 1 to create, 1 to update, 1 to replace, 1 to delete, 2 assignments"
     assert "`key.ci` (replace)" in first_lines[3] and "`key.old` (delete)" in first_lines[3]
     assert "<details>" not in markdown
-    many = plan_from_state(config(keys=[{"name": f"k{i}"} for i in range(20)]), live())
+    many = plan_from_state(config(keys=[{"name": f"k{i}"} for i in range(20)]), live(keys=[key("other")]))
     assert "<details><summary>20 changes</summary>" in render_markdown(many)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.store.state import EmulatorState
 from orsync.smoke.bodies import Prompt, build_body
 from orsync.smoke.calls import call
 from tests.cli_runner import point_at, run_cli
@@ -221,7 +221,7 @@ def test_a_suite_expecting_a_block_fails_once_the_guardrail_is_removed(cli, org)
     assert failure.get("message") == "expected status 403, got 200"
 
 
-def test_a_403_that_is_not_a_guardrail_block_fails_a_403_test(cli, org, monkeypatch):
+def test_a_management_key_refused_is_not_a_guardrail_block(cli, org, monkeypatch):
     monkeypatch.setenv("MGMT_KEY", org.management_key)
     Path("suite.yaml").write_text(
         "version: 1\nkeys: [{name: nobody}]\nsmoke:\n"
@@ -231,7 +231,7 @@ def test_a_403_that_is_not_a_guardrail_block_fails_a_403_test(cli, org, monkeypa
         "     expect: {status: 200}}\n")
     result = cli("run", "--suite", "suite.yaml", "--junit", "report.xml")
     assert result.code == 1
-    assert "expected a guardrail block" in result.out
+    assert "expected status 403, got 401 (User not found)" in result.out  # the real API's answer
     assert "key 'nobody' is a managed key: give --secrets-file" in result.out
     assert junit_counts("report.xml") == (2, 1, 1)
     assert org.management_key not in result.out + result.err

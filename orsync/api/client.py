@@ -56,6 +56,23 @@ ENDPOINT_METHODS: dict[tuple[str, str], str] = {
     ("GET", "/rerank/models"): "list_rerank_models",
 }
 
+# The workspace endpoints: in the reference OpenAPI document (and the API as it is today), not
+# in the 39 of the spec's compact form.
+WORKSPACE_ENDPOINT_METHODS: dict[tuple[str, str], str] = {
+    ("GET", "/workspaces"): "list_workspaces",
+    ("POST", "/workspaces"): "create_workspace",
+    ("GET", "/workspaces/{id}"): "get_workspace",
+    ("PATCH", "/workspaces/{id}"): "update_workspace",
+    ("DELETE", "/workspaces/{id}"): "delete_workspace",
+    ("GET", "/workspaces/{id}/budgets"): "list_workspace_budgets",
+    ("GET", "/workspaces/{id}/budgets/{interval}"): "get_workspace_budget",
+    ("PUT", "/workspaces/{id}/budgets/{interval}"): "put_workspace_budget",
+    ("DELETE", "/workspaces/{id}/budgets/{interval}"): "delete_workspace_budget",
+    ("GET", "/workspaces/{id}/members"): "list_workspace_members",
+    ("POST", "/workspaces/{id}/members/add"): "add_workspace_members",
+    ("POST", "/workspaces/{id}/members/remove"): "remove_workspace_members",
+}
+
 
 class OpenRouterClient(ManagementMethods, InferenceMethods):
     """A thread-safe client for the OpenRouter API.
@@ -74,4 +91,4 @@ class OpenRouterClient(ManagementMethods, InferenceMethods):
         return cls(base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL, **kw)
 
 
-__all__ = ["DEFAULT_BASE_URL", "ENDPOINT_METHODS", "OpenRouterClient"]
+__all__ = ["DEFAULT_BASE_URL", "ENDPOINT_METHODS", "OpenRouterClient", "WORKSPACE_ENDPOINT_METHODS"]

@@ -66,6 +66,22 @@ GET_CREDITS = Endpoint("GET", "/credits", M)
 GET_ACTIVITY = Endpoint("GET", "/activity", M)
 COINBASE_CHARGE = Endpoint("POST", "/credits/coinbase", Auth.NONE, creates=True)
 
+# Workspaces (the reference OpenAPI document; `{id}` takes the UUID or the slug). A workspace's
+# slug is unique, so a second POST is refused rather than duplicated; it is still never re-sent
+# blindly. Budgets are PUT per interval (idempotent), members added and removed in bulk.
+LIST_WORKSPACES = Endpoint("GET", "/workspaces", M)
+CREATE_WORKSPACE = Endpoint("POST", "/workspaces", M, creates=True)
+GET_WORKSPACE = Endpoint("GET", "/workspaces/{id}", M)
+UPDATE_WORKSPACE = Endpoint("PATCH", "/workspaces/{id}", M)
+DELETE_WORKSPACE = Endpoint("DELETE", "/workspaces/{id}", M)
+LIST_WORKSPACE_BUDGETS = Endpoint("GET", "/workspaces/{id}/budgets", M)
+GET_WORKSPACE_BUDGET = Endpoint("GET", "/workspaces/{id}/budgets/{interval}", M)
+PUT_WORKSPACE_BUDGET = Endpoint("PUT", "/workspaces/{id}/budgets/{interval}", M)
+DELETE_WORKSPACE_BUDGET = Endpoint("DELETE", "/workspaces/{id}/budgets/{interval}", M)
+LIST_WORKSPACE_MEMBERS = Endpoint("GET", "/workspaces/{id}/members", M)
+ADD_WORKSPACE_MEMBERS = Endpoint("POST", "/workspaces/{id}/members/add", M)
+REMOVE_WORKSPACE_MEMBERS = Endpoint("POST", "/workspaces/{id}/members/remove", M)
+
 # Model calls are not idempotent in cost, but a repeated call changes no org state: retried on
 # the same statuses as reads (a smoke test would rather pass than fail on a transient 429).
 CHAT_COMPLETIONS = Endpoint("POST", "/chat/completions", I)

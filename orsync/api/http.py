@@ -20,7 +20,6 @@ from pydantic import SecretStr
 
 from orsync import __version__
 from orsync.api.endpoints import Auth, Endpoint
-from orsync.api.transport import StdlibTransport
 from orsync.api.models import Envelope
 from orsync.api.errors import (ApiError, InsecureBaseUrlError, MissingCredentialError,
                                OutcomeUnknownError, TransportError, UnexpectedResponseError,
@@ -84,10 +83,12 @@ class HttpCore:
         # listings at once, apply runs its workers) need connections too: hence twice as many.
         connections = 2 * self.concurrency
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        if transport is None:
-            transport = StdlibTransport(max_connections=connections, max_keepalive_connections=connections)
+        # No transport of our own by default: httpx then reads HTTP(S)_PROXY, ALL_PROXY,
+        # NO_PROXY, SSL_CERT_FILE and SSL_CERT_DIR (trust_env), which passing any transport
+        # turns off. Corporate CI runs behind proxies and TLS-inspecting CA bundles.
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
-                                  limits=limits, headers={"User-Agent": f"orsync/{__version__}"})
+                                  limits=limits, trust_env=True,
+                                  headers={"User-Agent": f"orsync/{__version__}"})
         self._lock = threading.Lock()
         self._sent = 0
         self._pool: ThreadPoolExecutor | None = None

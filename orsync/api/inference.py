@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from itertools import chain
 from typing import Any
 
 from pydantic import SecretStr
 
 from orsync.api import endpoints as ep
+from orsync.api.endpoints import Auth
 from orsync.api.http import HttpCore
 from orsync.api.errors import UnexpectedResponseError
 
 Body = dict[str, Any]
 Event = dict[str, Any]
+# GET /models as the guardrail resolver sees it: with no credential at all. A credentialed call
+# from an org with the filtered model catalog gets only what its own guardrails allow, which can
+# leave out the very models a guardrail names (API-NOTES "Model slugs in guardrails").
+PUBLIC_MODELS = replace(ep.LIST_MODELS, auth=Auth.NONE)
+CATALOG_PAGE = 1000  # the largest page GET /models serves
 
 
 class InferenceMethods(HttpCore):
@@ -94,6 +101,24 @@ class InferenceMethods(HttpCore):
     def list_models(self, **filters: str) -> list[dict[str, Any]]:
         """Filters: category, supported_parameters, output_modalities."""
         return self._data_of(ep.LIST_MODELS, params=filters)
+
+    def list_catalog_models(self) -> list[dict[str, Any]]:
+        """Every model of every output modality, read without credentials, all pages.
+
+        One request for today's catalog; the pages after the first (by `total_count`) are read
+        concurrently. A server that does not page answers the whole list at once.
+        """
+        def page(offset: int) -> dict[str, Any]:
+            params = {"output_modalities": "all", "offset": offset, "limit": CATALOG_PAGE}
+            return self._json(PUBLIC_MODELS, PUBLIC_MODELS.template, params=params)
+
+        first = page(0)
+        rows = list(self._member(first, "data", PUBLIC_MODELS, PUBLIC_MODELS.template))
+        total = first.get("total_count")
+        if isinstance(total, int) and total > len(rows):
+            for later in self._map_concurrently(page, range(CATALOG_PAGE, total, CATALOG_PAGE)):
+                rows += later.get("data") or []
+        return rows
 
     def count_models(self, **filters: str) -> int:
         data = self._data_of(ep.COUNT_MODELS, params=filters)

@@ -1,4 +1,4 @@
-"""Management API methods: keys, guardrails, assignments, members, current key, credits.
+"""Management API methods: keys, guardrails, assignments, members, workspaces, current key, credits.
 
 Bodies are the caller's dicts, sent as they are: a field present with None is sent as null
 (clear it), a field absent is not sent (leave it alone).
@@ -14,7 +14,8 @@ from orsync.api.http import HttpCore, Model
 from orsync.api.paging import PAGE_SIZE, counted_listing, fixed_page_listing
 from orsync.api.errors import UnexpectedResponseError
 from orsync.api.models import (CreatedKey, Credits, CurrentKey, Guardrail, Key, KeyAssignment,
-                               Member, MemberAssignment, Page)
+                               Member, MemberAssignment, Page, Workspace, WorkspaceBudget,
+                               WorkspaceBudgets, WorkspaceMember)
 
 Body = dict[str, Any]
 
@@ -22,18 +23,23 @@ Body = dict[str, Any]
 class ManagementMethods(HttpCore):
     # --- keys ---------------------------------------------------------------------------------
 
-    def list_keys(self, at_least: Callable[[], int] | None = None) -> list[Key]:
-        """Every key, disabled and expired ones included (the API hides them by default).
+    def list_keys(self, at_least: Callable[[], int] | None = None, workspace_id: str | None = None) -> list[Key]:
+        """Every key of one workspace (the default one unless `workspace_id` names another),
+        disabled and expired ones included (the API hides them by default).
 
         GET /keys says no total, so pages past the end are a guess; `at_least()`, a lower bound
         on the keys (asked as pages land), lets the pages under it go out without guessing.
         """
-        return fixed_page_listing(self._key_page, lambda key: key.hash, self._submit,
+        def page(offset: int) -> list[Key]:
+            return self._key_page(offset, workspace_id)
+
+        return fixed_page_listing(page, lambda key: key.hash, self._submit,
                                   self.concurrency, ep.LIST_KEYS.template, at_least or (lambda: 0))
 
-    def _key_page(self, offset: int) -> list[Key]:
+    def _key_page(self, offset: int, workspace_id: str | None = None) -> list[Key]:
         # include_* are strings in the API ("true"/"false"), not JSON booleans.
-        params = {"offset": offset, "include_disabled": "true", "include_expired": "true"}
+        params = {"offset": offset, "include_disabled": "true", "include_expired": "true",
+                  **({"workspace_id": workspace_id} if workspace_id else {})}
         return self._model(Page[Key], ep.LIST_KEYS, ep.LIST_KEYS.template, params=params).data
 
     def get_key(self, hash: str) -> Key:
@@ -44,6 +50,7 @@ class ManagementMethods(HttpCore):
         return self._model(CreatedKey, ep.CREATE_KEY, ep.CREATE_KEY.template, json=body)
 
     def update_key(self, hash: str, body: Body) -> Key:
+        """PATCH /keys/{hash}; a `workspace_id` in the body moves the key (same secret)."""
         return self._data(Key, ep.UPDATE_KEY, {"hash": hash}, json=body)
 
     def delete_key(self, hash: str) -> None:
@@ -51,8 +58,11 @@ class ManagementMethods(HttpCore):
 
     # --- guardrails ---------------------------------------------------------------------------
 
-    def list_guardrails(self) -> list[Guardrail]:
-        return self._counted(Guardrail, ep.LIST_GUARDRAILS, lambda row: row.id)
+    def list_guardrails(self, workspace_id: str | None = None) -> list[Guardrail]:
+        """One workspace's guardrails (the default one unless `workspace_id` names another); a
+        workspace's default guardrail shows only in a listing that names its workspace."""
+        return self._counted(Guardrail, ep.LIST_GUARDRAILS, lambda row: row.id,
+                             query={"workspace_id": workspace_id} if workspace_id else None)
 
     def get_guardrail(self, id: str) -> Guardrail:
         return self._data(Guardrail, ep.GET_GUARDRAIL, {"id": id})
@@ -105,6 +115,53 @@ class ManagementMethods(HttpCore):
         return self._bulk(ep.UNASSIGN_MEMBERS, id, {"member_user_ids": list(user_ids)},
                           "unassigned_count")
 
+    # --- workspaces -------------------------------------------------------------------------
+
+    def list_workspaces(self) -> list[Workspace]:
+        return self._counted(Workspace, ep.LIST_WORKSPACES, lambda row: row.id)
+
+    def get_workspace(self, id: str) -> Workspace:
+        """`id` is the workspace's UUID or its slug."""
+        return self._data(Workspace, ep.GET_WORKSPACE, {"id": id})
+
+    def create_workspace(self, body: Body) -> Workspace:
+        """POST /workspaces (`name` and `slug` required), sent once."""
+        return self._data(Workspace, ep.CREATE_WORKSPACE, json=body)
+
+    def update_workspace(self, id: str, body: Body) -> Workspace:
+        return self._data(Workspace, ep.UPDATE_WORKSPACE, {"id": id}, json=body)
+
+    def delete_workspace(self, id: str) -> None:
+        self._call(ep.DELETE_WORKSPACE, {"id": id})
+
+    def list_workspace_budgets(self, id: str) -> WorkspaceBudgets:
+        """Every budget of the workspace and its BYOK flag (403 outside Enterprise orgs)."""
+        return self._model(WorkspaceBudgets, ep.LIST_WORKSPACE_BUDGETS, ep.LIST_WORKSPACE_BUDGETS.path(id=id))
+
+    def list_budgets(self, workspace_id: str) -> list[WorkspaceBudget]:
+        """The workspace's budgets as rows (for the live read; the BYOK flag is the workspace's)."""
+        return self.list_workspace_budgets(workspace_id).data
+
+    def get_workspace_budget(self, id: str, interval: str) -> WorkspaceBudget:
+        return self._data(WorkspaceBudget, ep.GET_WORKSPACE_BUDGET, {"id": id, "interval": interval})
+
+    def put_workspace_budget(self, id: str, interval: str, body: Body) -> WorkspaceBudget:
+        """Create or replace the budget of one interval: `{limit_usd, include_byok_in_budgets}`."""
+        return self._data(WorkspaceBudget, ep.PUT_WORKSPACE_BUDGET, {"id": id, "interval": interval}, json=body)
+
+    def delete_workspace_budget(self, id: str, interval: str) -> None:
+        self._call(ep.DELETE_WORKSPACE_BUDGET, {"id": id, "interval": interval})
+
+    def list_workspace_members(self, id: str) -> list[WorkspaceMember]:
+        return self._counted(WorkspaceMember, ep.LIST_WORKSPACE_MEMBERS, lambda row: row.id, {"id": id})
+
+    def add_workspace_members(self, id: str, user_ids: Iterable[str]) -> int:
+        """How many were added; members already there, or not in the org, are not counted."""
+        return self._bulk(ep.ADD_WORKSPACE_MEMBERS, id, {"user_ids": list(user_ids)}, "added_count")
+
+    def remove_workspace_members(self, id: str, user_ids: Iterable[str]) -> int:
+        return self._bulk(ep.REMOVE_WORKSPACE_MEMBERS, id, {"user_ids": list(user_ids)}, "removed_count")
+
     # --- organization -------------------------------------------------------------------------
 
     def list_members(self) -> list[Member]:
@@ -129,12 +186,14 @@ class ManagementMethods(HttpCore):
 
     def _counted(self, model: type[Model], endpoint: ep.Endpoint, identity: Callable[[Model], str],
                  path_params: dict[str, str] | None = None,
-                 on_total: Callable[[int], None] | None = None) -> list[Model]:
+                 on_total: Callable[[int], None] | None = None,
+                 query: dict[str, str] | None = None) -> list[Model]:
         path = endpoint.path(**(path_params or {}))
         page_model = Page[model]
 
         def fetch(offset: int) -> Page[Model]:
-            return self._model(page_model, endpoint, path, params={"offset": offset, "limit": PAGE_SIZE})
+            return self._model(page_model, endpoint, path,
+                               params={"offset": offset, "limit": PAGE_SIZE, **(query or {})})
 
         return counted_listing(fetch, identity, self._map_concurrently, path, on_total)
 

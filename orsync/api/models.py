@@ -143,6 +143,10 @@ class GuardrailSettings(ApiModel):
     enable_free_model_publication: bool | None = None
     enable_free_model_training: bool | None = None
     enable_paid_model_training: bool | None = None
+    # Newer than the reference document (official SDK models, 2026-10).
+    allowed_data_regions: list[str] | None = None
+    allow_safety_retention_google: bool | None = None
+    allow_safety_retention_other: bool | None = None
     content_filters: list[ContentFilter] | None = None
     content_filter_builtins: list[BuiltinContentFilter] | None = None
 
@@ -200,6 +204,71 @@ class Member(ApiModel):
     first_name: str | None
     last_name: str | None
     role: str
+
+
+# --- workspaces -------------------------------------------------------------------------------
+
+class Workspace(ApiModel):
+    """A workspace; `id` (a UUID) is its id, `slug` its identity in a config file. Every key
+    lives in one; its default guardrail has a deterministic id, materialised by a first PATCH."""
+
+    id: str
+    slug: str
+    name: str
+    description: str | None = None
+    default_guardrail_id: str | None = None
+    default_text_model: str | None = None
+    default_image_model: str | None = None
+    default_provider_sort: str | None = None
+    is_observability_io_logging_enabled: bool | None = None
+    is_observability_broadcast_enabled: bool | None = None
+    is_data_discount_logging_enabled: bool | None = None
+    io_logging_sampling_rate: float | None = None
+    io_logging_api_key_ids: list[int] | None = None
+    include_byok_in_budgets: bool | None = None
+    created_at: str
+    updated_at: str | None = None
+    created_by: str | None = None
+
+
+class WorkspaceCreate(ApiModel):
+    name: str = Field(min_length=1, max_length=100)
+    slug: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    description: str | None = Field(default=None, max_length=500)
+    default_text_model: str | None = None
+    default_image_model: str | None = None
+    default_provider_sort: str | None = None
+
+
+class WorkspaceBudget(ApiModel):
+    """One pooled cap of a workspace; `reset_interval` null is the lifetime budget."""
+
+    id: str
+    workspace_id: str
+    limit_usd: float
+    reset_interval: str | None
+    created_at: str
+    updated_at: str | None = None
+
+    @property
+    def interval(self) -> str:
+        """The budget's interval as its path names it: daily, weekly, monthly or lifetime."""
+        return self.reset_interval or "lifetime"
+
+
+class WorkspaceBudgets(ApiModel):
+    """GET /workspaces/{id}/budgets: every budget, and the workspace-wide BYOK flag."""
+
+    data: list[WorkspaceBudget]
+    include_byok_in_budgets: bool | None = None
+
+
+class WorkspaceMember(ApiModel):
+    id: str
+    workspace_id: str
+    user_id: str
+    role: str
+    created_at: str
 
 
 # --- envelopes --------------------------------------------------------------------------------

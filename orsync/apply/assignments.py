@@ -1,7 +1,8 @@
-"""Assignments in batches: one call per guardrail with every key hash (or user id) it gains or loses.
+"""Batched kinds' changes in batches: one call per parent (e.g. a guardrail) with every id it
+gains or loses.
 
 The API answers 200 even for ids it skipped, so the count is checked; when it is short, the
-guardrail's assignment list is read to name exactly which ids were not (un)assigned.
+parent's own listing is read to name exactly which ids were not (un)assigned.
 """
 
 from __future__ import annotations
@@ -12,18 +13,11 @@ from orsync.api.errors import ApiError
 from orsync.planner.plan import Change
 from orsync.resources.base import ResourceKind
 
-# Per assignment kind: the per-guardrail listing and the row field that holds the target's id.
-ROWS_OF_KIND = {
-    "key_assignment": ("list_guardrail_key_assignments", "key_hash"),
-    "member_assignment": ("list_guardrail_member_assignments", "user_id"),
-}
-
-
 @dataclass
 class Batch:
     kind: ResourceKind
     verb: str                                   # "assign" or "unassign"
-    guardrail_id: str
+    parent_id: str
     items: list[tuple[Change, str]] = field(default_factory=list)   # (change, target id)
 
     @property
@@ -39,24 +33,23 @@ class BatchResult:
 
 def run_batch(client, batch: Batch) -> BatchResult:
     """Send the batch; a short count becomes failures naming what was not (un)assigned."""
-    count = getattr(batch.kind, batch.verb)(client, batch.guardrail_id, batch.ids)
+    count = batch.kind.run_batch(client, batch.verb, batch.parent_id, batch.ids)
     if count >= len(set(batch.ids)):
         return BatchResult([change for change, _ in batch.items], [])
     counted = f"{batch.verb}ed_count {count} of {len(batch.ids)}"
     try:
         missed = not_applied(client, batch)
     except ApiError as exc:
-        message = f"{counted}, and reading the guardrail's assignments to tell which failed: {exc}"
+        message = f"{counted}, and reading the {batch.kind.parent_noun}'s list to tell which failed: {exc}"
         return BatchResult([], [(change, message) for change, _ in batch.items])
-    failed = [(change, f"guardrail {batch.guardrail_id}: {counted}; this one was not {batch.verb}ed")
+    failed = [(change, f"{batch.kind.parent_noun} {batch.parent_id}: {counted}; this one was not {batch.verb}ed")
               for change, target_id in batch.items if target_id in missed]
     return BatchResult([change for change, target_id in batch.items if target_id not in missed], failed)
 
 
 def not_applied(client, batch: Batch) -> set[str]:
-    """Ids of the batch whose assignment is not (assign) or still (unassign) on the guardrail."""
-    method, id_field = ROWS_OF_KIND[batch.kind.kind]
-    assigned = {getattr(row, id_field) for row in getattr(client, method)(batch.guardrail_id)}
+    """Ids of the batch that are not (assign) or still (unassign) under the parent."""
+    assigned = batch.kind.held_ids(client, batch.parent_id)
     if batch.verb == "assign":
         return {target_id for target_id in batch.ids if target_id not in assigned}
     return {target_id for target_id in batch.ids if target_id in assigned}

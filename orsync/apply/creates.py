@@ -19,14 +19,13 @@ from collections.abc import Callable
 
 from orsync.api.errors import ApiError, NotFoundError, OutcomeUnknownError
 from orsync.errors import OrsyncError
-from orsync.planner.live import LISTINGS, LiveState
+from orsync.planner.live import LiveState
 from orsync.planner.plan import Change
+from orsync.resources import LISTINGS
 from orsync.resources.base import CreateResult, ResourceKind
 
 MAX_CREATE_ATTEMPTS = 3
 MAX_READ_ATTEMPTS = 3     # each one already retried by the client
-# The LiveState field a kind's find_created looks at.
-LISTING_OF_KIND = {"key": "keys", "guardrail": "guardrails"}
 
 
 class CreateFailed(OrsyncError):
@@ -53,8 +52,8 @@ def create_with_recovery(kind: ResourceKind, client, change: Change, *,
             return adopt(change, found, on_created, note)
         for live_id in found:
             delete_secretless(kind, client, change, live_id)
-            note(f"{change.address}: the answer to its create was lost, and with it the new key's "
-                 f"secret; deleted the key it had created ({short(live_id)}) to create it once more")
+            note(f"{change.address}: the answer to its create was lost, and with it the new {kind.kind}'s "
+                 f"secret; deleted the {kind.kind} it had created ({short(live_id)}) to create it once more")
         if not found:
             note(f"{change.address}: the outcome of its create was unknown ({lost.message}); "
                  "nothing had been created, so it was sent once more")
@@ -64,21 +63,21 @@ def create_with_recovery(kind: ResourceKind, client, change: Change, *,
 
 def created_by_lost_call(kind: ResourceKind, client, change: Change, known: set[str],
                          lost: OutcomeUnknownError) -> list[str]:
-    """Ids of live objects that the lost create could have made."""
-    field = LISTING_OF_KIND[kind.kind]
-    listing, error = None, None
+    """Ids of live objects that the lost create could have made (read where it would be)."""
+    listing = next(listing for listing in LISTINGS if listing.name == kind.created_in)
+    rows, error = None, None
     for _ in range(MAX_READ_ATTEMPTS):
         try:
-            listing = getattr(client, LISTINGS[field])()
+            rows = getattr(client, listing.method)(**kind.created_scope(change.body, listing))
             break
         except ApiError as exc:
             error = exc
-    if listing is None:
-        raise CreateFailed(f"{lost}; and re-reading the {field} to find out failed too ({error}): "
+    if rows is None:
+        raise CreateFailed(f"{lost}; and re-reading the {listing.name} to find out failed too ({error}): "
                            f"a {kind.kind} named {change.name!r} may exist"
                            + (" without its secret; delete it if `orsync plan` shows no create for it"
                               if kind.issues_secret else ""))
-    state = LiveState(**{name: (listing if name == field else []) for name in LISTINGS})
+    state = LiveState({listing.name: rows})
     return [live_id for live_id in kind.find_created(state, change.body) if live_id not in known]
 
 
@@ -99,7 +98,7 @@ def delete_secretless(kind: ResourceKind, client, change: Change, live_id: str) 
     except NotFoundError:
         return
     except ApiError as exc:
-        raise CreateFailed(f"the answer to its create was lost, and the key it created "
+        raise CreateFailed(f"the answer to its create was lost, and the {kind.kind} it created "
                            f"({live_id}) has no saved secret; deleting it failed ({exc}): "
                            "delete it by hand, then run apply again") from None
 

@@ -1,10 +1,10 @@
 """Running a plan: its phases in order, the independent changes of a phase concurrently.
 
-The plan's changes are already in apply order (guardrail writes, key writes, assign, unassign,
-key deletes, guardrail deletes); consecutive changes of one kind and one sort of write form a
-phase, and nothing in a phase depends on another change of the same phase. The old object of a
-replacement is deleted in the delete phase of its kind, after every assignment
-(create-before-destroy).
+Each kind places its changes on apply steps (orsync.resources.steps); the plan's changes are
+already in step order, and the changes of one step form a phase in which nothing depends on
+another change of the same phase. The old object of a replacement is deleted in its kind's
+delete step, after every assignment (create-before-destroy). Batched kinds (assignments) send
+one call per parent for the whole phase.
 
 A change whose dependency failed (an assignment whose key or guardrail was not created, the
 old key of a replacement whose new key was not created) is not attempted; everything else goes
@@ -32,7 +32,7 @@ from orsync.resources import KINDS_BY_NAME
 from orsync.resources.base import CreateResult, ResourceKind
 from orsync.apply.secret_sinks import SecretSink, mask_for_github_actions
 
-ASSIGNMENT_OPS = ("assign", "unassign")
+BATCH_OPS = ("assign", "unassign")
 PAST = {"create": "created", "replace": "created the replacement of", "update": "updated",
         "delete": "deleted", "old": "deleted the old object of", "assign": "assigned",
         "unassign": "unassigned"}
@@ -61,34 +61,30 @@ def require_sink(plan: Plan, sink: SecretSink | None) -> None:
 
 def phases(plan: Plan) -> list[list[Step]]:
     """The plan's changes in runs that can go concurrently, replaced objects deleted last."""
-    runs = [list(group) for _, group in groupby((Step(_op(c), c) for c in plan.changes), key=_phase_key)]
-    for change in (c for c in plan.changes if c.action == "replace"):
-        step = Step("old", change)
-        home = next((run for run in runs if _phase_key(run[0]) == (change.kind, "delete")), None)
-        if home is None:
-            first_delete = next((i for i, run in enumerate(runs) if run[0].op in ("delete", "old")), len(runs))
-            home = []
-            runs.insert(first_delete, home)
-        home.append(step)
-    return runs
+    steps = [Step(_op(c), c) for c in plan.changes]
+    steps += [Step("old", c) for c in plan.changes if c.action == "replace"]
+    steps.sort(key=_phase_key)   # stable: the plan's own order within a step
+    return [list(group) for _, group in groupby(steps, key=_phase_key)]
 
 
 def _op(change: Change) -> str:
-    if change.action in ASSIGNMENT_OPS:
+    if KINDS_BY_NAME[change.kind].batched:
         return change.action
     return "delete" if change.action == "delete" else "write"
 
 
-def _phase_key(step: Step) -> tuple[str, str]:
-    if step.op in ASSIGNMENT_OPS:
-        return ("assignment", step.op)
-    return (step.change.kind, "delete" if step.op in ("delete", "old") else "write")
+def _phase_key(step: Step) -> tuple[int, bool]:
+    """The change's apply step (the old object of a replacement: its kind's delete step); a
+    batched kind's phase is its own even when another kind shares the step."""
+    kind = KINDS_BY_NAME[step.change.kind]
+    action = "delete" if step.op == "old" else step.change.action
+    return (kind.step(action, step.change.body, step.change.before), kind.batched)
 
 
 class Executor:
     def __init__(self, plan: Plan, client, *, sink: SecretSink | None, progress: Progress | None = None,
                  parallelism: int = 8, known_ids: set[str] | None = None,
-                 mask_stream: IO[str] | None = None) -> None:
+                 mask_stream: IO[str] | None = None, intents=None) -> None:
         self.plan = plan
         self.client = client
         self.sink = sink
@@ -100,6 +96,7 @@ class Executor:
             change.live_id for change in plan.changes if change.live_id}
         self.created_here = {c.address for c in plan.changes if c.action in ("create", "replace")}
         self.mask_stream = mask_stream or sys.stdout
+        self.intents = intents   # orsync.apply.intents.Intents: creates recorded before they are sent
 
     def run(self) -> Journal:
         """Every change attempted or accounted for; Ctrl-C stops after the calls in flight."""
@@ -113,7 +110,9 @@ class Executor:
 
     def _run_phases(self) -> None:
         for phase in phases(self.plan):
-            if phase[0].op in ASSIGNMENT_OPS:
+            if self.intents is not None and not self.journal.halted:
+                self.intents.before_creates([step.change for step in phase if step.op == "write"])
+            if phase[0].op in BATCH_OPS:
                 tasks = [self._task([c for c, _ in batch.items], lambda b=batch: self._batch(b))
                          for batch in self._batches(phase)]
             else:
@@ -232,6 +231,8 @@ class Executor:
             self.journal.forget_created(change.address)
             raise SecretSinkError(f"{exc}; {self._discard(kind, result.live_id)}") from None
         self.journal.secret_stored()
+        if self.intents is not None:
+            self.intents.stored(result.live_id)
 
     def _discard(self, kind: ResourceKind, live_id: str) -> str:
         """Delete a key whose secret could not be stored: nobody could ever use it."""
@@ -271,21 +272,21 @@ class Executor:
     # --- assignments ------------------------------------------------------------------------------
 
     def _batches(self, phase: list[Step]) -> list[Batch]:
-        """Group by guardrail; changes whose key or guardrail was not created are not attempted."""
-        batches: dict[tuple[str, str], Batch] = {}
+        """Group by parent; changes whose target or parent was not created are not attempted."""
+        batches: dict[tuple[str, str, str], Batch] = {}
         for step in phase:
             change = step.change
+            kind = KINDS_BY_NAME[change.kind]
             try:
-                target_id = self._target_id(change)
-                guardrail_id = self._guardrail_id(change, step.op)
+                target_id = kind.batch_target(change) or self._target_id(change)
+                parent_id = self._parent_id(kind, change, step.op)
             except Skip as skip:
                 self._not_attempted(change, str(skip))
                 continue
-            if guardrail_id is None:
+            if parent_id is None:
                 self._done(change, step.op, "nothing was assigned")
                 continue
-            key = (change.kind, guardrail_id)
-            batch = batches.setdefault(key, Batch(KINDS_BY_NAME[change.kind], step.op, guardrail_id))
+            batch = batches.setdefault((change.kind, step.op, parent_id), Batch(kind, step.op, parent_id))
             batch.items.append((change, target_id))
         return list(batches.values())
 
@@ -300,12 +301,10 @@ class Executor:
             return change.live_id
         raise Skip(f"{target} has no live id")
 
-    def _guardrail_id(self, change: Change, op: str) -> str | None:
-        if op == "unassign":
-            return change.body.get("previous_guardrail_id")
-        if change.body.get("guardrail_id"):
-            return change.body["guardrail_id"]
-        ref = change.refs.get("guardrail", "")
+    def _parent_id(self, kind: ResourceKind, change: Change, op: str) -> str | None:
+        live_id, ref = kind.batch_parent(change, op)
+        if live_id or not ref:
+            return live_id
         new_id = self.journal.new_id(ref)
         if new_id is None:
             raise Skip(f"{ref} was not created" if ref in self.created_here else f"{ref} has no live id")

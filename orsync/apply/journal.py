@@ -69,6 +69,10 @@ class Journal:
         with self._lock:
             self.halted = self.halted or reason
 
+    def interrupt(self) -> None:
+        """From a signal handler: no lock (the main thread may hold it); one assignment is atomic."""
+        self.halted = self.halted or "interrupted"
+
     def break_sink(self, reason: str) -> None:
         with self._lock:
             self.sink_broken = self.sink_broken or reason

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Protocol
 
@@ -72,16 +72,32 @@ def mask_for_github_actions(secret: SecretStr, stream: IO[str]) -> None:
 class FileSink:
     """A JSON object (or, for a `.env` name, dotenv lines) keyed by key name, mode 0600.
 
-    Each store locks a sidecar `.lock` file, reads what is there, merges, writes a temporary file
-    in the same directory and renames it over the old one: readers see the old file or the new
-    one, never half of one, and two orsync runs never lose each other's secrets.
+    Every version of the file on disk is whole and valid: each write goes to a temporary file
+    in the same directory (created 0600), is fsynced and renamed over the old one, under a
+    sidecar `.lock` so that two orsync runs never lose each other's secrets.
+
+    Cost per secret is O(1) in syscalls, not O(secrets already stored): stores that arrive while
+    a write is under way wait and go out together in the next one (group commit: one rewrite,
+    one fsync of the file and one of the directory per batch, whatever its size), the file is
+    not re-read unless another process changed it since our last write, and each entry's text
+    is rendered once. `store` returns only once its secret is durable.
+
+    A temporary file left by a process killed mid-write holds every secret of its batch; the
+    next FileSink on the same path merges those entries back in and removes it.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.description = str(path)
         self.dotenv = path.name == ".env" or path.suffix == ".env"
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()           # guards the batch state below
+        self._batch_ready = threading.Condition(self._lock)
+        self._open: _Batch | None = None        # stores waiting for the next write
+        self._writing = False
+        self._entries: dict[str, StoredSecret] | None = None   # as last written (or read)
+        self._fragments: dict[str, str] = {}    # name -> its rendered text in the file
+        self._stamp: tuple | None = None        # (inode, size, mtime) after our last write
+        self._strays_merged = False
 
     def check(self, names: list[str]) -> None:
         if self.path.is_dir():
@@ -96,21 +112,88 @@ class FileSink:
             _check_dotenv_names(names, entries)
 
     def store(self, name: str, key_hash: str, secret: SecretStr) -> None:
-        try:
-            with self._lock, _file_lock(self._lock_path()):
-                entries = self._read()
-                entries[name] = StoredSecret(name, key_hash, secret)
-                self._write(entries)
-        except OSError as exc:
-            raise SecretSinkError(f"{self.path}: cannot write the secret of key {name!r}: "
-                                  f"{exc.strerror or exc}") from None
+        with self._batch_ready:
+            if self._open is None:
+                self._open = _Batch()
+            batch = self._open
+            batch.entries[name] = StoredSecret(name, key_hash, secret)
+            while not batch.done:
+                if self._writing:
+                    self._batch_ready.wait()
+                    continue
+                self._writing, self._open = True, None
+                self._batch_ready.release()
+                try:
+                    self._write_batch(batch)
+                finally:
+                    self._batch_ready.acquire()
+                    self._writing, batch.done = False, True
+                    self._batch_ready.notify_all()
+        if batch.error is not None:
+            raise SecretSinkError(f"{self.path}: cannot write the secret of key {name!r}: {batch.error}")
 
     def read(self) -> dict[str, StoredSecret]:
-        """Every stored secret by key name (for `run`, and for tests)."""
+        """Every stored secret by key name, those of a killed writer's temporary file included
+        (merged into the file first: see recover)."""
+        self.recover()
         return self._read()
+
+    def recover(self) -> None:
+        """Merge and remove temporary files a killed writer left (nothing to do: no write)."""
+        if self._strays_merged or not any(self.path.parent.glob(f".{self.path.name}.*.tmp")):
+            return
+        with self._batch_ready, _file_lock(self._lock_path()):
+            entries = self._current_entries()
+            self._write_text(self._assemble())
+            self._entries = entries
 
     def _lock_path(self) -> Path:
         return self.path.with_name(f".{self.path.name}.lock")
+
+    def _write_batch(self, batch: _Batch) -> None:
+        try:
+            with _file_lock(self._lock_path()):
+                entries = self._current_entries()
+                for name, entry in batch.entries.items():
+                    entries[name] = entry
+                    self._fragments[name] = self._render_one(entry)
+                self._write_text(self._assemble())
+        except (OSError, SecretSinkError) as exc:
+            batch.error = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+            self._entries = None   # unknown state: read it again next time
+
+    def _current_entries(self) -> dict[str, StoredSecret]:
+        """What the file holds; from memory unless another process wrote it since we did."""
+        if self._entries is None or self._stamp != _stamp(self.path):
+            self._entries = self._read()
+            self._fragments = {name: self._render_one(entry) for name, entry in self._entries.items()}
+        if not self._strays_merged:
+            self._strays_merged = True
+            self._merge_strays(self._entries)
+        return self._entries
+
+    def _merge_strays(self, entries: dict[str, StoredSecret]) -> None:
+        """Temporary files of a writer killed before its rename: their secrets were received
+        (keys exist for them), so keep every entry the file lacks, then remove them."""
+        for stray in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            try:
+                found = (parse_dotenv if self.dotenv else parse_json)(stray.read_text(encoding="utf-8"))
+            except (OSError, ValueError, KeyError, TypeError):
+                found = {}  # cut short: its batch's store() never returned, the next run names those keys
+            for name, entry in found.items():
+                if name not in entries:
+                    entries[name] = entry
+                    self._fragments[name] = self._render_one(entry)
+            stray.unlink(missing_ok=True)
+
+    def _render_one(self, entry: StoredSecret) -> str:
+        return render_dotenv({entry.name: entry}).rstrip("\n") if self.dotenv else _json_fragment(entry)
+
+    def _assemble(self) -> str:
+        parts = [self._fragments[name] for name in sorted(self._fragments)]
+        if self.dotenv:
+            return "\n".join(parts) + "\n"
+        return "{\n" + ",\n".join(parts) + "\n}\n" if parts else "{}\n"
 
     def _read(self) -> dict[str, StoredSecret]:
         try:
@@ -126,11 +209,10 @@ class FileSink:
             raise SecretSinkError(f"{self.path}: not an orsync secrets file ({exc}); "
                                   "refusing to overwrite it") from None
 
-    def _write(self, entries: dict[str, StoredSecret]) -> None:
-        text = render_dotenv(entries) if self.dotenv else render_json(entries)
+    def _write_text(self, text: str) -> None:
         # mkstemp creates the file with mode 0600: the secret is never readable by others,
         # not even for the moment before a chmod.
-        handle, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        handle, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
@@ -141,6 +223,27 @@ class FileSink:
             Path(temp_name).unlink(missing_ok=True)
             raise
         _fsync_directory(self.path.parent)
+        self._stamp = _stamp(self.path)
+
+
+@dataclass
+class _Batch:
+    entries: dict = field(default_factory=dict)
+    done: bool = False
+    error: str | None = None
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _json_fragment(entry: StoredSecret) -> str:
+    """One entry as it sits in the object render_json writes (same text, key by key)."""
+    return json.dumps({entry.name: {"hash": entry.hash, "key": entry.secret.get_secret_value()}}, indent=2)[2:-2]
 
 
 @contextmanager

@@ -6,15 +6,18 @@ place for secrets, no confirmation) runs before the first write.
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import click
 
+from orsync import step_summary
+from orsync.apply.concurrent import check_no_concurrent_creates
 from orsync.apply.executor import Executor, require_sink
+from orsync.apply.intents import Intents
+from orsync.apply.signals import drain_on_stop, sigterm_as_interrupt
 from orsync.apply.saved import check_config_unchanged, check_not_stale, check_target, config_path_of
-from orsync.apply.summary import render_summary
+from orsync.apply.summary import render_summary, render_summary_markdown
 from orsync.errors import OrsyncError, SafetyError
 from orsync.planner.plan import Plan
 from orsync.apply.secret_sinks import open_sink
@@ -32,17 +35,28 @@ class ApplyOptions:
     secrets_out: str | None = None
     secrets_command: str | None = None
     offline: bool = False
+    allow_empty_org: bool = False
 
 
 def run_apply(app, source: str, options: ApplyOptions) -> int:
-    """Plan (or load and re-check a saved plan), check, confirm, apply; the exit status."""
+    """Plan (or load and re-check a saved plan), check, confirm, apply; the exit status.
+
+    Until the first write SIGTERM stops at once, like Ctrl-C; from then on either signal lets
+    the calls in flight finish (orsync.apply.signals).
+    """
+    with sigterm_as_interrupt():
+        return _run_apply(app, source, options)
+
+
+def _run_apply(app, source: str, options: ApplyOptions) -> int:
     from orsync.planner.store import looks_like_plan
 
     sink = open_sink(options.secrets_out, options.secrets_command)
+    intents = Intents(sink) if sink is not None else None
     saved_plan = looks_like_plan(source)
     with app.client(concurrency=options.parallelism) as client:
-        plan, state = (_reviewed_saved_plan(app, client, source) if saved_plan
-                       else _fresh_plan(app, client, source, not options.offline))
+        plan, state = (_reviewed_saved_plan(app, client, source, intents, options.allow_empty_org) if saved_plan
+                       else _fresh_plan(app, client, source, not options.offline, intents, options.allow_empty_org))
         _show(app, plan)
         if not plan.has_changes:
             return 0
@@ -52,11 +66,21 @@ def run_apply(app, source: str, options: ApplyOptions) -> int:
         require_sink(plan, sink)
         if not saved_plan:
             _confirm(plan, options.yes, app.target_label(client))
-        journal = Executor(plan, client, sink=sink, parallelism=options.parallelism,
-                           known_ids=_live_ids(state)).run()
+        check_no_concurrent_creates(plan, client, state)
+        executor = Executor(plan, client, sink=sink, parallelism=options.parallelism,
+                            known_ids=_live_ids(state), intents=intents)
+        with drain_on_stop(executor.journal.interrupt):
+            journal = executor.run()
+            if intents is not None:
+                intents.finish(plan, journal)
+            return _report(app, plan, journal, sink)
+
+
+def _report(app, plan: Plan, journal, sink) -> int:
     rerun = f"orsync{' --emulator' if app.use_emulator else ''} apply {plan.config_path}"
     click.echo(render_summary(journal, sink_description=getattr(sink, "description", None), rerun=rerun),
                nl=False)
+    step_summary.append(render_summary_markdown(journal))
     if journal.ok:
         return 0
     click.echo(f"orsync: error: apply incomplete: {journal.count('failed')} failed, "
@@ -64,19 +88,25 @@ def run_apply(app, source: str, options: ApplyOptions) -> int:
     return INTERRUPTED if journal.halted == "interrupted" else 1
 
 
-def _fresh_plan(app, client, config_file: str, catalog_checks: bool):
+def _fresh_plan(app, client, config_file: str, catalog_checks: bool, intents=None, allow_empty_org: bool = False):
     from orsync.config.loader import load_config
-    from orsync.planner.diff import read_and_plan
+    from orsync.planner.read import read_and_plan, start_live_read
 
+    live = start_live_read(client)  # the org is read while the file loads
     return read_and_plan(load_config(config_file), client, base_url=app.target_label(client),
-                         catalog_checks=catalog_checks)
+                         catalog_checks=catalog_checks, model_slugs=catalog_checks, live=live.result,
+                         allow_empty_org=allow_empty_org, proofs=intents.proofs if intents else None)
 
 
-def _reviewed_saved_plan(app, client, plan_file: str):
-    """The saved plan, once the file and the live objects are shown to be as they were."""
+def _reviewed_saved_plan(app, client, plan_file: str, intents=None, allow_empty_org: bool = False):
+    """The saved plan, once the file and the live objects are shown to be as they were.
+
+    Its guards (protect, max_deletes) are the config's, re-read now: a plan file is only JSON,
+    and editing its `policy` must not switch a guard off. A plan whose changes are all in
+    place already (a CI retry after it applied) is "already applied", not stale.
+    """
     from orsync.config.loader import load_config
-    from orsync.planner.diff import plan_from_state
-    from orsync.planner.live import read_live_state
+    from orsync.planner.read import read_and_plan
     from orsync.planner.store import load_plan
 
     saved = load_plan(plan_file)
@@ -84,21 +114,29 @@ def _reviewed_saved_plan(app, client, plan_file: str):
     check_config_unchanged(saved, loaded)
     target = app.target_label(client)
     check_target(saved, target)
-    state = read_live_state(client)
-    check_not_stale(saved, plan_from_state(loaded, state, base_url=target))
-    return saved, state
+    # Planned again as the saved plan was: model lists through the catalog's canonical slugs.
+    fresh, state = read_and_plan(loaded, client, base_url=target, allow_empty_org=allow_empty_org)
+    if intents is not None:
+        intents.bind(state)
+    if saved.has_changes and not fresh.has_changes:
+        click.echo(f"orsync: the saved plan {plan_file} was already applied: the org matches "
+                   f"{saved.config_path}; nothing to do", err=True)
+        return fresh, state
+    check_not_stale(saved, fresh)
+    policy = loaded.model.policy
+    return replace(saved, protect=tuple(policy.protect), max_deletes=policy.max_deletes), state
 
 
 def _show(app, plan: Plan) -> None:
     from orsync.planner.render import render
 
-    click.echo(render(plan, "text", color=app.color and os.isatty(1)), nl=False)
+    click.echo(render(plan, "text", color=app.use_color()), nl=False)
 
 
 def _confirm(plan: Plan, yes: bool, target: str) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         raise OrsyncError("not applying: stdin is not a terminal, so nobody can confirm; "
                           "review the plan and pass --yes, or apply a saved plan")
     if not click.confirm(f"Apply these {len(plan.changes)} change(s) to {target}?", default=False,
@@ -106,5 +144,15 @@ def _confirm(plan: Plan, yes: bool, target: str) -> None:
         raise OrsyncError("apply cancelled; nothing was changed")
 
 
+def _stdin_is_terminal() -> bool:
+    """False for a pipe, a file, /dev/null, and a closed stdin (`<&-`: sys.stdin is None)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _live_ids(state) -> set[str]:
-    return {key.hash for key in state.keys} | {guardrail.id for guardrail in state.guardrails}
+    from orsync.resources import CREATED_IN
+
+    return state.ids(CREATED_IN)

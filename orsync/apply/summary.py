@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from orsync.apply.journal import DONE, FAILED, NOT_ATTEMPTED, Journal
+from orsync.escaping import markdown_code, markdown_text, visible
+
+MARKDOWN_LISTED = 100  # failed / not-attempted rows in a step summary before "and N more"
 
 
 def render_summary(journal: Journal, *, sink_description: str | None = None, rerun: str = "") -> str:
@@ -29,4 +32,24 @@ def render_summary(journal: Journal, *, sink_description: str | None = None, rer
     if not journal.ok and rerun:
         lines.append(f"Nothing that succeeded is undone. Run `{rerun}` again to finish: it plans from "
                      "the live org, so it picks up where this run stopped.")
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in lines) + "\n"
+
+
+def render_summary_markdown(journal: Journal) -> str:
+    """The same outcome for a CI job's step summary: done / failed / not attempted, then why."""
+    outcomes = journal.outcomes()
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in (DONE, FAILED, NOT_ATTEMPTED)}
+    verdict = "complete" if journal.ok else "incomplete"
+    lines = [f"### orsync apply {verdict}: {counts[DONE]} done, {counts[FAILED]} failed, "
+             f"{counts[NOT_ATTEMPTED]} not attempted", ""]
+    for status, title in ((FAILED, "Failed"), (NOT_ATTEMPTED, "Not attempted")):
+        listed = [o for o in outcomes if o.status == status]
+        if listed:
+            lines += [f"**{title}:**", ""]
+            lines += [f"- {markdown_code(o.address)} ({o.action}): {markdown_text(o.detail)}"
+                      for o in listed[:MARKDOWN_LISTED]]
+            lines += [f"- and {len(listed) - MARKDOWN_LISTED} more (see the job log)"] if len(listed) > MARKDOWN_LISTED else []
+            lines.append("")
+    if journal.secrets_stored:
+        lines += [f"New secrets: {journal.secrets_stored} written to the chosen sink.", ""]
+    return "\n".join(lines)

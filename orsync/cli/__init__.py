@@ -15,6 +15,7 @@ import click
 
 from orsync import __version__
 from orsync.cli.context import AppContext, global_options
+from orsync.escaping import visible_lines
 from orsync.errors import OrsyncError
 
 
@@ -25,6 +26,7 @@ from orsync.errors import OrsyncError
 def cli(ctx: click.Context, **options) -> None:
     """Manage an OpenRouter organization as code: plan, apply, drift, run."""
     ctx.obj = AppContext.from_options(**options)
+    ctx.color = ctx.obj.click_color  # what click.echo does with styles, in every subcommand
 
 
 def _register_commands() -> None:
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
     except OrsyncError as exc:
-        click.echo(f"orsync: error: {exc}", err=True)
+        # Messages quote names from the live org: shown escaped, never obeyed (orsync.escaping).
+        click.echo(f"orsync: error: {visible_lines(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("orsync: interrupted", err=True)
@@ -60,5 +63,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
-        click.echo(f"orsync: internal error: {type(exc).__name__}: {exc} (rerun with -v)", err=True)
+        click.echo(f"orsync: internal error: {type(exc).__name__}: {visible_lines(str(exc))} (rerun with -v)",
+                   err=True)
         sys.exit(1)

@@ -17,9 +17,11 @@ import click
 @click.option("--secrets-command", metavar="CMD",
               help="Run CMD once per new key with {name, hash, key} as JSON on its stdin (e.g. a vault CLI).")
 @click.option("--offline", is_flag=True, help="Skip checking model and provider names against the catalogs.")
+@click.option("--allow-empty-org", is_flag=True,
+              help="The org really has no keys (or guardrails) yet: an empty listing is not an error.")
 @click.pass_obj
 def apply(app, source: str, yes: bool, allow_destroy: bool, force: bool, parallelism: int,
-          secrets_out: str | None, secrets_command: str | None, offline: bool) -> None:
+          secrets_out: str | None, secrets_command: str | None, offline: bool, allow_empty_org: bool) -> None:
     """Apply FILE (after showing the plan and asking), or a saved PLAN.json (checked, not asked).
 
     A saved plan is refused when its config file or any live object it touches changed since
@@ -29,7 +31,8 @@ def apply(app, source: str, yes: bool, allow_destroy: bool, force: bool, paralle
     from orsync.apply.session import ApplyOptions, run_apply
 
     options = ApplyOptions(yes=yes, allow_destroy=allow_destroy, force=force, parallelism=parallelism,
-                           secrets_out=secrets_out, secrets_command=secrets_command, offline=offline)
+                           secrets_out=secrets_out, secrets_command=secrets_command, offline=offline,
+                           allow_empty_org=allow_empty_org)
     code = run_apply(app, source, options)
     if code:
         click.get_current_context().exit(code)

@@ -25,7 +25,8 @@ def global_options(func):
                      help="Talk to the embedded emulator instead of OpenRouter; state kept in --emulator-dir."),
         click.option("--emulator-dir", type=click.Path(file_okay=False), default=DEFAULT_EMULATOR_DIR,
                      show_default=True, help="Where --emulator keeps its state."),
-        click.option("--no-color", is_flag=True, help="Plain output (also when NO_COLOR is set)."),
+        click.option("--no-color", is_flag=True,
+                     help="Plain output (also when NO_COLOR is set and not empty; FORCE_COLOR colours piped output)."),
         click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for HTTP)."),
     ]
     for option in reversed(options):
@@ -40,16 +41,31 @@ class AppContext:
     base_url: str | None
     use_emulator: bool
     emulator_dir: Path
-    color: bool
+    color: bool  # colour allowed: no --no-color, NO_COLOR empty or unset
     verbose: int
+    force_color: bool = False  # FORCE_COLOR set and not empty: colour even when piped
 
     @classmethod
     def from_options(cls, *, base_url, use_emulator, emulator_dir, no_color, verbose) -> AppContext:
-        color = not no_color and "NO_COLOR" not in os.environ
+        # https://no-color.org and https://force-color.org: only a non-empty value counts.
+        # --no-color wins over both, and NO_COLOR over FORCE_COLOR (turning colour off is safe).
+        color = not no_color and not os.environ.get("NO_COLOR")
         logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2),
                             format="orsync: %(levelname)s: %(name)s: %(message)s")
         return cls(base_url=base_url, use_emulator=use_emulator, emulator_dir=Path(emulator_dir),
-                   color=color, verbose=verbose)
+                   color=color, verbose=verbose, force_color=color and bool(os.environ.get("FORCE_COLOR")))
+
+    def use_color(self) -> bool:
+        """Whether to colour what goes to stdout: allowed, and a terminal or forced."""
+        return self.color and (self.force_color or os.isatty(1))
+
+    @property
+    def click_color(self) -> bool | None:
+        """For click.Context.color: False strips styles, True keeps them when piped, None asks
+        the terminal."""
+        if not self.color:
+            return False
+        return True if self.force_color else None
 
     def client(self, **overrides) -> OpenRouterClient:
         """A client for the management API (and inference, when OPENROUTER_API_KEY is set)."""

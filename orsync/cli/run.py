@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import click
 
@@ -103,7 +102,7 @@ def run(ctx: click.Context, suite_file: str | None, secrets_file: str | None,
     from orsync.smoke.command import run_suite_file
     from orsync.smoke.key_sources import KeySource
 
-    style = click.style if ctx.obj.color and os.isatty(1) else None
+    style = click.style if ctx.obj.use_color() else None
     with ctx.obj.client() as client:
         passed = run_suite_file(client, suite_file, junit_file=junit_file,
                                 keys=KeySource(secrets_file, known=ctx.obj.known_key_secrets()),

@@ -41,7 +41,9 @@ def usage(app, config_file: str | None, warn_at: float, fail_at: float | None, f
     else:
         click.echo(render_text(report, unicode=supports_unicode()), nl=False)
     if report.failing:
-        names = ", ".join(report.names_at("fail"))
+        from orsync.escaping import visible
+
+        names = visible(", ".join(report.names_at("fail")))
         click.echo(f"orsync: usage: at or over {fail_at:.0%} of their limit: {names}", err=True)
         click.get_current_context().exit(2)
 

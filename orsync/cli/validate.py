@@ -1,21 +1,49 @@
-"""The offline verbs: `validate` checks an org file, `schema` prints its JSON Schema."""
+"""The offline verbs: `validate` lints org files, `schema` prints their JSON Schema."""
 
 from __future__ import annotations
 
+import os
+
 import click
+
+FORMATS = ("text", "json", "github")
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=str))
-def validate(file: str) -> None:
-    """Check the org FILE offline: syntax, types, names and references (exit 1 if invalid)."""
-    from orsync.config.loader import load_config
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="text: FILE:LINE:COL: field: message per problem (the default); json: a list of "
+                   "problems; github: workflow annotations (the default when GITHUB_ACTIONS=true).")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[str, ...], fmt: str | None) -> None:
+    """Check org FILES offline: syntax, types, names and references.
 
-    config = load_config(file).model
-    counts = [(len(config.guardrails), "guardrail"), (len(config.keys), "key"),
-              (len(config.members), "member"), (len(config.smoke), "smoke test")]
-    summary = ", ".join(f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in counts)
-    click.echo(f"{file}: valid ({summary})")
+    Every problem is reported, one line each; exit 1 when any file has one, 0 when all are valid.
+    """
+    from orsync.config.loader import check_config
+    from orsync.config.problems import annotation, as_record, summary
+
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    problems, invalid = [], 0
+    for file in files:
+        loaded, found = check_config(file)
+        problems += found
+        invalid += bool(found)
+        if fmt == "json":
+            continue
+        for problem in found:
+            click.echo(annotation(problem) if fmt == "github" else str(problem))
+        if loaded is not None:
+            click.echo(f"{file}: valid ({summary(loaded.model)})")
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([as_record(problem) for problem in problems], indent=2))
+    if problems:
+        count = len(problems)
+        where = files[0] if len(files) == 1 else f"{invalid} of {len(files)} files"
+        click.echo(f"orsync: {count} problem{'s' if count > 1 else ''} in {where}", err=True)
+        ctx.exit(1)
 
 
 @click.command()

@@ -56,24 +56,72 @@ class LoadedConfig:
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Read, interpolate (from `env`, default os.environ) and validate the org file."""
-    file = str(path)
-    data = _file_bytes(Path(path), file)
-    text = _text(data, file)
-    _refuse_secrets(text, file)
+    """Read, interpolate (from `env`, default os.environ) and validate the org file; the first
+    problem in the file is raised, counting the others (`orsync validate` lists them all)."""
+    loaded, problems = check_config(path, env)
+    if problems:
+        raise _first_of(problems)
+    assert loaded is not None
+    return loaded
 
+
+def check_config(path: str | os.PathLike[str],
+                 env: Mapping[str, str] | None = None) -> tuple[LoadedConfig | None, list[ConfigError]]:
+    """The validated file, or every problem found in it, in file order.
+
+    A file that cannot be read as YAML has one problem (reading stops there); otherwise every
+    field's problem is listed, and the references across entries once the fields are valid.
+    """
+    file = str(path)
+    text = None
+    try:
+        data = _file_bytes(Path(path), file)
+        text = _text(data, file)
+        _refuse_secrets(text, file)
+        with collector_paused():
+            root, source = _read(text, file, env)
+            top = _top_level(root, source)
+    except ConfigError as exc:
+        return None, [_with_tab_hint(exc, text)]
+    with collector_paused():
+        try:
+            model = OrgConfig.model_validate(top)
+        except ValidationError as exc:
+            return None, _located(validation_problems(exc), source)
+    problems = reference_problems(model, source)
+    if problems:
+        return None, _located(problems, source)
+    return LoadedConfig(Path(path), hashlib.sha256(data).hexdigest(), model, source), []
+
+
+def _read(text: str, file: str, env: Mapping[str, str] | None) -> tuple[Any, SourceMap]:
     def problem(message: str, location: Location, field_path: FieldPath) -> ConfigError:
         line, column = location
         return ConfigError(message, file=file, line=line, column=column, field=field_name(field_path))
 
-    with collector_paused():
-        root, places = parse(text, os.environ if env is None else env, problem)
-        source = SourceMap(file, places)
-        model = _validated(_top_level(root, source), source)
-    problems = reference_problems(model, source)
-    if problems:
-        raise _first_error(problems, source)
-    return LoadedConfig(Path(path), hashlib.sha256(data).hexdigest(), model, source)
+    root, places = parse(text, os.environ if env is None else env, problem)
+    return root, SourceMap(file, places)
+
+
+def _with_tab_hint(error: ConfigError, text: str | None) -> ConfigError:
+    """A YAML error on a line indented with a tab names the tab as the cause."""
+    if text is None or error.line is None or not error.message.startswith("invalid YAML"):
+        return error
+    lines = text.splitlines()
+    suspects = [error.line] + _context_lines(error.message)
+    for number in suspects:
+        if 0 < number <= len(lines):
+            indent = lines[number - 1][:len(lines[number - 1]) - len(lines[number - 1].lstrip(" \t"))]
+            if "\t" in indent:
+                return ConfigError("invalid YAML: a tab indents this line (YAML indents with spaces only)",
+                                   file=error.file, line=number, column=indent.index("\t") + 1,
+                                   field=error.field)
+    return error
+
+
+def _context_lines(message: str) -> list[int]:
+    found = re.search(r"at line (\d+)\)$", message)
+    return [int(found.group(1))] if found else []
 
 
 def _file_bytes(path: Path, file: str) -> bytes:
@@ -137,17 +185,17 @@ def _top_level(root: Any, source: SourceMap) -> dict[str, Any]:
     return {key: value for key, value in root.items() if not key.startswith(EXTENSION_PREFIX)}
 
 
-def _validated(data: dict[str, Any], source: SourceMap) -> OrgConfig:
-    try:
-        return OrgConfig.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(validation_problems(exc), source) from None
+def _located(problems: list[tuple[FieldPath, str]], source: SourceMap) -> list[ConfigError]:
+    """Each problem as a located ConfigError, in the order of the file (ties keep their order)."""
+    ordered = sorted(problems, key=lambda problem: source.locate(problem[0]))
+    return [source.error(path, message) for path, message in ordered]
 
 
-def _first_error(problems: list[tuple[FieldPath, str]], source: SourceMap) -> ConfigError:
+def _first_of(problems: list[ConfigError]) -> ConfigError:
     """The problem that comes first in the file, saying how many more there are."""
-    path, message = min(problems, key=lambda problem: source.locate(problem[0]))
-    if len(problems) > 1:
-        more = len(problems) - 1
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return source.error(path, message)
+    first = problems[0]
+    if len(problems) == 1:
+        return first
+    more = len(problems) - 1
+    message = f"{first.message} (and {more} more problem{'s' if more > 1 else ''}: orsync validate lists them all)"
+    return ConfigError(message, file=first.file, line=first.line, column=first.column, field=first.field)

@@ -46,7 +46,41 @@ def _problem(error: dict[str, Any]) -> Problem:
     message = f"{_message(kind, ctx, error['msg'])} (got {shown(value)})"
     if kind == "string_type" and isinstance(value, (bool, int, float)):
         message += "; quote it to make it text"
-    return path, message
+    hint = _hint(kind, value, ctx)
+    return path, f"{message}; {hint}" if hint else message
+
+
+# YAML 1.1 read these as booleans; YAML 1.2 (editors, and orsync) reads them as text.
+_YAML11_BOOLEANS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+
+
+def _hint(kind: str, value: Any, ctx: dict[str, Any]) -> str | None:
+    """What the author probably meant, for values that are a near miss of a valid one."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if kind == "bool_type":
+        if text.lower() in _YAML11_BOOLEANS:
+            return f"did you mean {_YAML11_BOOLEANS[text.lower()]}?"
+        if text.lower() in ("true", "false"):
+            return f"write {text.lower()} without quotes"
+    if kind in ("float_type", "int_type") and _is_number(text):
+        return "write the number without quotes"
+    if kind == "literal_error":
+        choices = [choice.strip("'") for choice in ctx["expected"].replace(" or ", ", ").split(", ")]
+        same = [choice for choice in choices if choice.lower() == text.lower()]
+        close = same or difflib.get_close_matches(text.lower(), choices, n=1, cutoff=0.75)
+        if close:
+            return f"did you mean {close[0]!r}?"
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _message(kind: str, ctx: dict[str, Any], fallback: str) -> str:

@@ -20,10 +20,23 @@ from pydantic import (
     model_validator,
 )
 
+from orsync.resources.guardrail_fields import SCANNING_BUILTIN, regex_problem
+
 ResetInterval = Literal["daily", "weekly", "monthly"]
+DataRegion = Literal["global", "europe", "us"]
+FilterAction = Literal["redact", "block", "flag"]
+BuiltinFilterSlug = Literal["email", "phone", "ssn", "credit-card", "ip-address", "person-name", "address",
+                            "regex-prompt-injection"]
 Endpoint = Literal["chat", "responses", "messages", "embeddings", "rerank"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 KEY_HASH_PATTERN = r"^[0-9a-f]{64}$"
+WORKSPACE_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+BudgetInterval = Literal["daily", "weekly", "monthly", "lifetime"]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 5.0 as an integer: so does a count here.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -46,6 +59,13 @@ def _date_time_text(value: Any) -> Any:
     return value
 
 
+def _api_regex(pattern: str) -> str:
+    problem = regex_problem(pattern)
+    if problem:
+        raise ValueError(problem)
+    return pattern
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() != timezone.utc.utcoffset(None):
         raise ValueError("must be a UTC date-time such as 2027-06-30T00:00:00Z")
@@ -57,14 +77,17 @@ Text = Annotated[str, Field(min_length=1)]
 NonEmptyList = Annotated[list[Text], Field(min_length=1)]
 Usd = Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_a_boolean)]
 PositiveUsd = Annotated[float, Field(gt=0, allow_inf_nan=False), BeforeValidator(_not_a_boolean)]
-Count = Annotated[int, Field(ge=0), BeforeValidator(_not_a_boolean)]
+Count = Annotated[int, Field(ge=0), BeforeValidator(_whole_number), BeforeValidator(_not_a_boolean)]
 # Fields the API accepts as true/false only: omitting them is the only way to leave them alone.
 SetOnlyBool = Annotated[bool | None, AfterValidator(_not_null), WithJsonSchema({"type": "boolean"})]
-UtcDateTime = Annotated[datetime, BeforeValidator(_date_time_text), AfterValidator(_utc)]
+# Not strict: the file spells a date-time as text, which pydantic then parses.
+UtcDateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_date_time_text), AfterValidator(_utc)]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict types, as the JSON Schema says (an editor refuses `limit: "5"`, so does orsync):
+    # nothing is coerced from text, and a boolean is only true or false.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     # Fields that say which object an entry is, or whether it should exist, rather than
     # what it should look like.
@@ -93,45 +116,127 @@ class Policy(StrictModel):
         default=None, description="A plan deleting more objects than this is refused unless --force.")
 
 
-class GuardrailSpec(StrictModel):
-    """A guardrail: a budget and model/provider allow-lists for the keys and members assigned to it."""
+class ContentFilterSpec(StrictModel):
+    """A custom regex filter: what to do when a request message matches the pattern."""
 
-    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "id", "state"})
+    pattern: Annotated[str, Field(min_length=1), AfterValidator(_api_regex)] = Field(
+        description="A regex matched against request messages; no lookaround or backreferences.")
+    action: FilterAction = Field(description="redact, block or flag.")
+    label: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="Shown in redaction placeholders and error messages, e.g. [API_KEY].")
 
-    name: Name = Field(description="Identity of the guardrail in the org (1-200 characters).")
-    id: Text | None = Field(default=None, description="Pin to one live guardrail by id (allows renames).")
-    state: Literal["present", "absent"] = Field(
-        default="present", description="absent: delete this guardrail even when prune is off.")
+
+class BuiltinFilterSpec(StrictModel):
+    """A builtin filter: a PII detector or the regex prompt-injection detector."""
+
+    slug: BuiltinFilterSlug = Field(description="Which builtin filter, e.g. email or regex-prompt-injection.")
+    action: FilterAction = Field(description="redact, block or flag.")
+    scan_scope: Literal["user_only", "all_messages"] | None = Field(
+        default=None, description="regex-prompt-injection only: which messages to scan (default all_messages).")
+
+    @model_validator(mode="after")
+    def _scope_only_for_injection(self) -> BuiltinFilterSpec:
+        if self.scan_scope is not None and self.slug != SCANNING_BUILTIN:
+            raise ValueError(f"scan_scope applies only to the {SCANNING_BUILTIN} builtin")
+        return self
+
+
+def _unique_slugs(filters: list[BuiltinFilterSpec] | None) -> list[BuiltinFilterSpec] | None:
+    slugs = [entry.slug for entry in filters or []]
+    repeated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if repeated:
+        raise ValueError(f"builtin filter {repeated[0]!r} is listed twice (one entry per slug)")
+    return filters
+
+
+def _unique_patterns(filters: list[ContentFilterSpec] | None) -> list[ContentFilterSpec] | None:
+    patterns = [entry.pattern for entry in filters or []]
+    repeated = sorted({pattern for pattern in patterns if patterns.count(pattern) > 1})
+    if repeated:
+        raise ValueError(f"content filter pattern {repeated[0]!r} is listed twice")
+    return filters
+
+
+NullableBool = Annotated[bool | None, Field(strict=True)]
+
+
+class GuardrailFields(StrictModel):
+    """Every setting a guardrail takes; shared by `guardrails:` entries and a workspace's
+    `default_guardrail` (orsync.resources.guardrail_fields lists the same fields for the planner)."""
+
     description: Annotated[str, Field(max_length=1000)] | None = Field(
         default=None, description="Free text, at most 1000 characters; null clears it.")
     limit_usd: PositiveUsd | None = Field(
-        default=None, description="Spending limit in USD (> 0); null removes the limit. Needs reset_interval.")
+        default=None, description="Spending limit in USD (> 0) for each key and member governed; null removes it. Needs reset_interval.")
     reset_interval: ResetInterval | None = Field(
         default=None, description="When the budget resets: daily, weekly, monthly, or null (never).")
     allowed_models: NonEmptyList | None = Field(
-        default=None, description="Model slugs the guardrail allows (a set); null allows all.")
+        default=None, description="Model ids or canonical slugs the guardrail allows (a set); null allows all.")
+    ignored_models: NonEmptyList | None = Field(
+        default=None, description="Model ids or canonical slugs never used (a set); null clears the list.")
     allowed_providers: NonEmptyList | None = Field(
         default=None, description="Provider ids the guardrail allows (a set); null allows all.")
     ignored_providers: NonEmptyList | None = Field(
         default=None, description="Provider ids never routed to (a set); null clears the list.")
-    ignored_models: NonEmptyList | None = Field(
-        default=None, description="Model slugs never used (a set); null clears the list.")
-    enforce_zdr: bool | None = Field(
-        default=None, description="Route only to zero-data-retention endpoints; null clears it.")
+    allowed_data_regions: Annotated[list[DataRegion], Field(min_length=1)] | None = Field(
+        default=None, description="Regions requests may be processed in: global, europe, us (a set); null allows all.")
+    enforce_zdr: NullableBool = Field(
+        default=None, description="Deprecated shorthand: zero data retention for every provider flag below not given.")
+    enforce_zdr_anthropic: NullableBool = Field(default=None, description="Zero data retention for Anthropic models.")
+    enforce_zdr_google: NullableBool = Field(default=None, description="Zero data retention for Google models.")
+    enforce_zdr_openai: NullableBool = Field(default=None, description="Zero data retention for OpenAI models.")
+    enforce_zdr_other: NullableBool = Field(
+        default=None, description="Zero data retention for models not from Anthropic, OpenAI, Google or xAI.")
+    enforce_zdr_xai: NullableBool = Field(default=None, description="Zero data retention for xAI models.")
+    enable_free_model_publication: NullableBool = Field(
+        default=None, description="Allow free endpoints that publish prompts.")
+    enable_free_model_training: NullableBool = Field(
+        default=None, description="Allow free endpoints that train on request data.")
+    enable_paid_model_training: NullableBool = Field(
+        default=None, description="Allow paid endpoints that train on request data.")
+    allow_safety_retention_google: NullableBool = Field(
+        default=None, description="Allow Google endpoints that retain prompts for safety review.")
+    allow_safety_retention_other: NullableBool = Field(
+        default=None, description="Allow other endpoints that retain prompts for safety review.")
     include_byok_in_budgets: SetOnlyBool = Field(
         default=None, description="Count bring-your-own-key usage against limit_usd (true or false).")
+    content_filters: Annotated[list[ContentFilterSpec], AfterValidator(_unique_patterns)] | None = Field(
+        default=None, description="Custom regex filters (a set); null removes them all.")
+    content_filter_builtins: Annotated[list[BuiltinFilterSpec], AfterValidator(_unique_slugs)] | None = Field(
+        default=None, description="Builtin PII and prompt-injection filters, one per slug; null removes them all.")
 
     @model_validator(mode="after")
-    def _budget_needs_interval(self) -> GuardrailSpec:
+    def _budget_needs_interval(self) -> GuardrailFields:
         if self.limit_usd is not None and "reset_interval" not in self.model_fields_set:
             raise ValueError("limit_usd needs reset_interval (daily, weekly, monthly or null)")
         return self
 
 
+WorkspaceSlug = Annotated[str, Field(min_length=1, max_length=50, pattern=WORKSPACE_SLUG_PATTERN)]
+
+
+class GuardrailIdentity(StrictModel):
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "id", "state", "workspace"})
+
+    name: Name = Field(description="Identity of the guardrail in the org (1-200 characters).")
+    id: Text | None = Field(default=None, description="Pin to one live guardrail by id (allows renames).")
+    state: Literal["present", "absent"] = Field(
+        default="present", description="absent: delete this guardrail even when prune is off.")
+    workspace: WorkspaceSlug | None = Field(
+        default=None, description="Slug of the guardrail's workspace; omitted: the default one. Changing it replaces the guardrail.")
+
+
+class GuardrailSpec(GuardrailFields, GuardrailIdentity):
+    """A guardrail: a budget, model/provider allow-lists, data policies and content filters for
+    the keys and members assigned to it."""
+
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "id", "state", "workspace"})
+
+
 class KeySpec(StrictModel):
     """An API key, its spending limit and the guardrail that governs it."""
 
-    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "hash", "state", "guardrail"})
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "hash", "state", "guardrail", "workspace"})
 
     name: Name = Field(description="Identity of the key in the org (1-200 characters).")
     hash: Annotated[str, Field(pattern=KEY_HASH_PATTERN)] | None = Field(
@@ -150,19 +255,24 @@ class KeySpec(StrictModel):
     creator_user_id: Text | None = Field(
         default=None, description="User id of the member who owns the key. Changing it replaces the key.")
     guardrail: Name | None = Field(
-        default=None, description="Name of a declared guardrail; null removes the key's assignment.")
+        default=None, description="Name of a guardrail declared in the key's workspace; null removes the key's assignment.")
+    workspace: WorkspaceSlug | None = Field(
+        default=None, description="Slug of the key's workspace; omitted: the default one. Changing it moves the key (same secret).")
 
 
 class MemberSpec(StrictModel):
     """An organization member (who must already exist) and the guardrail that governs them."""
 
-    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"email", "id"})
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"email", "id", "workspace"})
 
     email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)] | None = Field(
         default=None, description="The member's email address (or give id).")
     id: Text | None = Field(default=None, description="The member's user id, e.g. user_2dHF... (or give email).")
     guardrail: Name | None = Field(
         default=None, description="Name of a declared guardrail; null removes the member's assignment.")
+    workspace: WorkspaceSlug | None = Field(
+        default=None, description="Workspace of that guardrail (a member holds one per workspace); "
+                                  "omitted: the one workspace declaring it, else the default one.")
 
     @model_validator(mode="after")
     def _one_identity(self) -> MemberSpec:
@@ -173,6 +283,68 @@ class MemberSpec(StrictModel):
     @property
     def ref(self) -> str:
         return self.email or self.id or ""
+
+
+def _refuse_name(value: Any) -> Any:
+    raise ValueError("a workspace default guardrail cannot be named (OpenRouter names it "
+                     "'Workspace <id> Default' and refuses a new name); remove name")
+
+
+def _budgets_decrease(budgets: dict[str, float | None] | None) -> dict[str, float | None] | None:
+    limits = [(interval, budgets[interval]) for interval in BUDGET_ORDER
+              if (budgets or {}).get(interval) is not None]
+    for (wide, wide_limit), (narrow, narrow_limit) in zip(limits, limits[1:]):
+        if not wide_limit > narrow_limit:
+            raise ValueError(f"{wide} ({wide_limit:g}) must be more than {narrow} ({narrow_limit:g}): "
+                             "OpenRouter needs lifetime > monthly > weekly > daily")
+    return budgets
+
+
+class DefaultGuardrailSpec(GuardrailFields):
+    """A workspace's default guardrail: every guardrail setting, but no name (the server's)."""
+
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: Annotated[Any, AfterValidator(_refuse_name)] = Field(
+        default=None, description="Not allowed: OpenRouter names a default guardrail itself.")
+
+
+class WorkspaceSpec(StrictModel):
+    """A workspace: its settings, pooled budgets, default guardrail and member list."""
+
+    IDENTITY_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"slug", "id", "state", "budgets", "include_byok_in_budgets", "default_guardrail", "members"})
+
+    slug: WorkspaceSlug = Field(description="Identity of the workspace: lowercase words joined by single hyphens.")
+    id: Text | None = Field(default=None, description="Pin to one live workspace by id (allows changing the slug).")
+    state: Literal["present", "absent"] = Field(
+        default="present", description="absent: delete the workspace (it must hold nothing this file keeps).")
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="Display name (1-100 characters); needed to create the workspace.")
+    description: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="Free text, at most 500 characters; null clears it.")
+    default_text_model: Text | None = Field(default=None, description="Model used when a request names none.")
+    default_image_model: Text | None = Field(default=None, description="Image model used when a request names none.")
+    default_provider_sort: Literal["price", "throughput", "latency", "exacto"] | None = Field(
+        default=None, description="Default provider sort: price, throughput, latency or exacto.")
+    is_observability_io_logging_enabled: SetOnlyBool = Field(default=None, description="Private I/O logging.")
+    is_observability_broadcast_enabled: SetOnlyBool = Field(default=None, description="Broadcast to observability tools.")
+    is_data_discount_logging_enabled: SetOnlyBool = Field(default=None, description="Data discount logging.")
+    io_logging_sampling_rate: Annotated[float, Field(ge=0.0001, le=1, strict=False)] | None = Field(
+        default=None, description="Share of requests logged (0.0001-1).")
+    budgets: Annotated[dict[BudgetInterval, PositiveUsd | None], AfterValidator(_budgets_decrease)] | None = Field(
+        default=None, description="Pooled caps in USD per interval (daily, weekly, monthly, lifetime); "
+                                  "an interval set to null is deleted. lifetime > monthly > weekly > daily.")
+    include_byok_in_budgets: SetOnlyBool = Field(
+        default=None, description="Count bring-your-own-key spend against the workspace budgets.")
+    default_guardrail: DefaultGuardrailSpec | None = Field(
+        default=None, description="The guardrail for every key and member here without one of their own.")
+    members: list[Text] | None = Field(
+        default=None, description="The workspace's whole member list, by email or user id.")
+
+
+# Widest first: the order budget limits must strictly decrease in.
+BUDGET_ORDER: tuple[str, ...] = ("lifetime", "monthly", "weekly", "daily")
 
 
 class SmokeExpect(StrictModel):
@@ -208,6 +380,7 @@ class OrgConfig(StrictModel):
 
     version: Literal[1] = Field(description="Format version of this file; always 1.")
     policy: Policy = Field(default_factory=Policy)
+    workspaces: list[WorkspaceSpec] = Field(default_factory=list)
     guardrails: list[GuardrailSpec] = Field(default_factory=list)
     keys: list[KeySpec] = Field(default_factory=list)
     members: list[MemberSpec] = Field(default_factory=list)

@@ -32,7 +32,21 @@ _TIMESTAMP_TAG = f"{TAG}timestamp"
 _PLAIN_SCALAR_TAGS = {f"{TAG}{kind}" for kind in ("null", "bool", "int", "float")}
 _MAX_DIGITS = 4300
 _CONSTRUCTOR = SafeConstructor()
-_RESOLVER = Resolver()
+
+
+class _Yaml12Booleans(Resolver):
+    """YAML 1.2's booleans: only true and false (any case). Editors' YAML (1.2) reads `yes`,
+    `no`, `on` and `off` as text; so does orsync, and then says "did you mean true?" rather
+    than silently reading a boolean where a name or a number was meant."""
+
+
+_BOOL_TAG = f"{TAG}bool"
+_Yaml12Booleans.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()}
+_Yaml12Booleans.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                      list("tTfF"))
+_RESOLVER = _Yaml12Booleans()
 
 
 class Unreadable(ValueError):
@@ -60,7 +74,10 @@ def scalar_value(event: yaml.ScalarEvent, env: Mapping[str, str]) -> Any:
     if tag is None or tag == "!":
         tag = implicit_tag(event.value, event.implicit) if event.implicit[0] else _STR_TAG
     if tag == _STR_TAG:
-        return _expanded(event.value, env)
+        value = _expanded(event.value, env)
+        if value is not event.value and event.implicit[0] and event.tag is None:
+            return _as_if_written(value)
+        return value
     if tag == _TIMESTAMP_TAG:
         return event.value
     if tag in _PLAIN_SCALAR_TAGS:
@@ -81,6 +98,18 @@ def _unconvertible(tag: str, text: str) -> str:
     if len(text) > _MAX_DIGITS:  # int() refuses more digits (CPython's guard against slow parsing)
         return f"a number of {len(text)} digits is too large"
     return f"{text[:50]!r} is not a valid {short_tag(tag)}"
+
+
+def _as_if_written(text: str) -> Any:
+    """An unquoted `${VAR}` reads as YAML reads the variable's value written there: `limit:
+    ${LIMIT}` with LIMIT=12.5 is the number 12.5 (quoted, "${LIMIT}" stays text)."""
+    tag = implicit_tag(text, (True, False))
+    if tag in _PLAIN_SCALAR_TAGS - {f"{TAG}null"}:
+        try:
+            return _plain(tag, text)
+        except (ValueError, KeyError):
+            return text
+    return text
 
 
 def _expanded(text: str, env: Mapping[str, str]) -> str:

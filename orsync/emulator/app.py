@@ -9,6 +9,7 @@ to `/_emulator/...` are the control surface (management key only), never counted
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -16,18 +17,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from os import PathLike
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from orsync.emulator import control
-from orsync.emulator.envelopes import ErrorFormat
-from orsync.emulator.faults import FAULT_KINDS, FaultInjector, FaultSettings
-from orsync.emulator.persistence import StateFile
-from orsync.emulator.router import (
+from orsync.emulator import control, control_org
+from orsync.emulator.routes.envelopes import ErrorFormat
+from orsync.emulator.faults.injector import FAULT_KINDS, FaultInjector, FaultSettings
+from orsync.emulator.faults.shapes import FailureShapes
+from orsync.emulator.routes.dispatch import (
     ApiFailure, Call, EmulatorResponse, Route, Router, discover_routes,
 )
-from orsync.emulator.state import EmulatorState
-from orsync.emulator.windows import utc_now
+from orsync.emulator.store.state import EmulatorState
+from orsync.emulator.store.windows import utc_now
 
 BASE_PATH = "/api/v1"
 CONTROL_PATH = "/_emulator"
@@ -44,19 +46,18 @@ class EmulatorApp:
         self.state = state
         self.clock = clock  # what "now" is for usage windows, expiry and timestamps
         self.router = Router(discover_routes())
-        self.control_router = Router(control.ROUTES)
+        self.control_router = Router([*control.ROUTES, *control_org.ROUTES])
         self.latency_ms = latency_ms
         self.faults = FaultInjector(FaultSettings(fault_rate, fault_seed, tuple(fault_kinds), retry_after))
-        self.state_file = StateFile(persist_path) if persist_path else None
+        self.shapes = FailureShapes()  # failures tests queue through /_emulator/failures
+        if persist_path is not None:
+            self.state = state = persisted(state, persist_path)
         self._counts: Counter[str] = Counter()
         self._writes = 0
         self._counts_lock = threading.Lock()
         with state.lock:
-            if self.state_file and self.state_file.exists():
-                state.replace_with(self.state_file.load())  # the file wins over the seed
             self.management_key = self._ensure_management_key(management_key)
-            self.save()
-            self.initial_state = state.to_json()
+        self.initial_state = state.snapshot()  # what /_emulator/reset goes back to
 
     # --- entry point ----------------------------------------------------------------------
 
@@ -83,18 +84,18 @@ class EmulatorApp:
         fault = self.faults.pick(request.method in WRITE_METHODS)
         if fault is not None and fault != "drop":
             raise self.faults.failure(fault)
-        response = self._run(endpoint, params, request)
+        self.shapes.before(endpoint.template)
+        response = self.shapes.after(endpoint.template, self._run(endpoint, params, request))
         return replace(response, drop=True) if fault == "drop" else response
 
     def _run(self, endpoint: Route, params: dict[str, str], request: _Request) -> EmulatorResponse:
-        with self.state.lock:
+        # One transaction per request: a write commits its rows at the end; a read never writes.
+        with self.state.transaction(write=request.method in WRITE_METHODS):
             caller = self._authenticate(endpoint, request.headers)
             call = Call(request.method, request.path, params, request.query, request.headers,
                         _parse_body(request.body), request.body, self.state, caller, self,
                         self.clock(), endpoint.template)
             response = _as_response(endpoint.handler(call))
-            if request.method in WRITE_METHODS and response.status < 400:
-                self.save()
         return response
 
     def _error_format(self, path: str) -> ErrorFormat:
@@ -120,7 +121,7 @@ class EmulatorApp:
         if mode == "management" and not caller.is_management:
             raise ApiFailure(403, "Only management keys can perform this operation")
         if mode == "inference" and caller.is_management:
-            raise ApiFailure(403, "Management keys cannot be used for inference; use an API key")
+            raise ApiFailure(401, "User not found")  # what the real API answers (a real trace)
         return caller
 
     def _ensure_management_key(self, wanted: str | None) -> str:
@@ -141,9 +142,7 @@ class EmulatorApp:
     # --- persistence and counts -----------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the state when the app has a state file (callers hold state.lock)."""
-        if self.state_file:
-            self.state_file.save(self.state)
+        """Kept for callers of 0.1: every write request commits its own rows."""
 
     def _count(self, endpoint: Route) -> None:
         with self._counts_lock:
@@ -163,6 +162,19 @@ class EmulatorApp:
         with self._counts_lock:
             self._counts.clear()
             self._writes = 0
+
+
+def persisted(state: EmulatorState, path: str | PathLike) -> EmulatorState:
+    """The state kept in the database at `path`: the one there when the file exists (the file
+    wins over the state given), else a new database holding the given state's org."""
+    if Path(path).exists() or state.db.path is not None:
+        return EmulatorState.open(path) if state.db.path != Path(path) else state
+    target = sqlite3.connect(str(path))
+    try:
+        state.db.copy_to(target)
+    finally:
+        target.close()
+    return EmulatorState.open(path)
 
 
 def new_management_key() -> str:

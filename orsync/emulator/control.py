@@ -5,17 +5,18 @@ Management key only. These requests are never counted, delayed or failed.
 
 from __future__ import annotations
 
-from orsync.emulator.faults import FAULT_KINDS, FaultSettings
-from orsync.emulator.router import ApiFailure, Call, route
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.faults.injector import FAULT_KINDS, FaultSettings
+from orsync.emulator.routes.dispatch import ApiFailure, Call, route
+from orsync.emulator.store.state import EmulatorState
 
 ROUTES: list = []
 
 
 @route("POST", "/reset", auth="management")
 def reset_state(call: Call) -> dict:
-    """Back to the state the app started with."""
-    _replace_org(call, EmulatorState.from_json(call.app.initial_state))
+    """Back to the state the app started with, with no failure shape queued."""
+    call.state.restore(call.app.initial_state)
+    call.app.shapes.clear()
     return {"ok": True}
 
 
@@ -32,14 +33,13 @@ def load_seed(call: Call) -> dict:
     except (ValueError, TypeError) as exc:
         raise ApiFailure(400, str(exc)) from None
     _replace_org(call, fresh)
-    return {"members": len(fresh.members), "keys": len(fresh.api_keys_newest_first()),
+    return {"members": len(fresh.members), "keys": fresh.api_key_count(),
             "guardrails": len(fresh.guardrails)}
 
 
 def _replace_org(call: Call, fresh: EmulatorState) -> None:
-    """Swap the org in place (handlers and tests hold the state object) and persist it."""
+    """Swap the org in place (handlers and tests hold the state object), in one transaction."""
     call.state.replace_with(fresh)
-    call.app.save()
 
 
 @route("GET", "/requests", auth="management")

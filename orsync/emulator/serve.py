@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from orsync.emulator.app import EmulatorApp
-from orsync.emulator.seeding import load_seed_file
+from orsync.emulator.store.seeding import load_seed_file
 from orsync.emulator.server import EmulatorServer
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.store.state import EmulatorState
 from orsync.errors import OrsyncError
 
 
@@ -18,15 +19,17 @@ def build_app(*, state_path: str | None, seed_path: str | None, management_key: 
               latency_ms: float, fault_rate: float, fault_seed: int) -> EmulatorApp:
     """The app the options describe; bad seeds and state files become one-line errors."""
     try:
-        if state_path and Path(state_path).exists():
-            state = EmulatorState()  # the app loads the file, which wins over any seed
-        else:
+        seed = None
+        if not (state_path and Path(state_path).exists()):  # an existing state wins over a seed
             seed = load_seed_file(seed_path) if seed_path else EmulatorState.default_seed()
-            state = EmulatorState.from_seed(seed)
             management_key = management_key or seed.get("management_key")
+        if state_path:
+            state = EmulatorState.open(state_path, seed)  # the database is created at exactly F
+        else:
+            state = EmulatorState.from_seed(seed or {})
         return EmulatorApp(state, management_key=management_key, latency_ms=latency_ms,
-                           fault_rate=fault_rate, fault_seed=fault_seed, persist_path=state_path)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+                           fault_rate=fault_rate, fault_seed=fault_seed)
+    except (OSError, ValueError, TypeError, KeyError, sqlite3.DatabaseError) as exc:
         source = state_path if state_path and Path(state_path).exists() else seed_path or "seed"
         raise OrsyncError(f"cannot start the emulator from {source}: {exc}") from None
 

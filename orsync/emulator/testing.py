@@ -22,7 +22,7 @@ import httpx
 
 from orsync.emulator.app import EmulatorApp
 from orsync.emulator.server import EmulatorServer
-from orsync.emulator.state import EmulatorState
+from orsync.emulator.store.state import EmulatorState
 
 if TYPE_CHECKING:
     from orsync.api.client import OpenRouterClient

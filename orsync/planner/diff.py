@@ -7,73 +7,46 @@ the kind's own word on which fields force a replacement and what an assignment i
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 from orsync.collector import collector_paused
-from orsync.errors import OrsyncError
-from orsync.planner.live import LiveState, read_live_state
+from orsync.planner.live import LiveState
+from orsync.planner.namesakes import duplicate_name_problem, proven_namesakes
 from orsync.planner.plan import Change, Plan, Unmanaged
 from orsync.planner.resolve import Resolution
-from orsync.resources import KINDS
+from orsync.resources import KINDS, KINDS_BY_NAME
 from orsync.resources.base import Desired, LiveObject, ResourceKind
 
-# Apply order: what others refer to first, what destroys last.
-_RANK = {("guardrail", "create"): 0, ("guardrail", "update"): 0, ("key", "create"): 1,
-         ("key", "replace"): 1, ("key", "update"): 1, ("key", "delete"): 4, ("guardrail", "delete"): 5}
-_ASSIGNMENT_RANK = {"assign": 2, "unassign": 3}
 
-
-def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False) -> Plan:
-    """Read the live org through the client and compare it with the loaded config."""
-    return read_and_plan(loaded, client, base_url=base_url, catalog_checks=catalog_checks)[0]
-
-
-def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False) -> tuple[Plan, LiveState]:
-    """The plan and the live state it was computed from (apply needs both).
-
-    With catalog_checks, unknown models and providers stop the plan (the catalogs are read
-    while the org is: nothing here writes).
-    """
-    warnings, state = _read_with_catalog(loaded, client) if catalog_checks else ([], read_live_state(client))
-    plan = plan_from_state(loaded, state, base_url=base_url)
-    return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
-
-
-def _read_with_catalog(loaded, client) -> tuple[list[str], LiveState]:
-    """The catalog checks' warnings and the live state, read at the same time; an unknown
-    model or provider is the error that counts, even when reading the org failed too."""
-    from orsync.catalog_check import check_catalog
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-catalog") as pool:
-        checked = pool.submit(check_catalog, loaded, client)
-        try:
-            state = read_live_state(client)
-        except OrsyncError:
-            checked.result()
-            raise
-        return checked.result(), state
-
-
-def plan_from_state(loaded, state: LiveState, *, base_url: str = "") -> Plan:
+def plan_from_state(loaded, state: LiveState, *, base_url: str = "", model_slugs=None,
+                    proven_leftovers=None) -> Plan:
+    """`model_slugs` (orsync.planner.slugs) maps model ids to canonical slugs; None: as written.
+    `proven_leftovers`: live id -> namesakes.Proof, objects this tool can prove it left behind."""
     with collector_paused():
-        return _plan(loaded, state, base_url)
+        return _plan(loaded, state, base_url, model_slugs, proven_leftovers or {})
 
 
-def _plan(loaded, state: LiveState, base_url: str) -> Plan:
+def _plan(loaded, state: LiveState, base_url: str, model_slugs=None, proven_leftovers=None) -> Plan:
     config = loaded.model
-    resolution = Resolution(state=state, config_source=loaded)
+    resolution = Resolution(state=state, config_source=loaded, model_slugs=model_slugs,
+                            proven_leftovers=proven_leftovers or {})
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     for kind in KINDS:
         kind_changes, kind_unmanaged = diff_kind(kind, config, resolution)
         changes.extend(kind_changes)
         unmanaged.extend(kind_unmanaged)
-    changes.sort(key=lambda change: _RANK.get((change.kind, change.action), _ASSIGNMENT_RANK.get(change.action, 6)))
+    for kind in KINDS:
+        kind.check_plan(changes, resolution)
+    changes.sort(key=apply_step)
     return Plan(changes=tuple(changes), unmanaged=tuple(unmanaged), warnings=tuple(resolution.warnings + _warnings(state, changes)),
                 config_path=str(loaded.path), config_sha256=loaded.sha256, base_url=base_url,
                 protect=tuple(config.policy.protect), max_deletes=config.policy.max_deletes)
+
+
+def apply_step(change: Change) -> int:
+    """Where the change falls in apply order, as its kind declares (orsync.resources.steps)."""
+    return KINDS_BY_NAME[change.kind].step(change.action, change.body, change.before)
 
 
 def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[Change], list[Unmanaged]]:
@@ -85,13 +58,13 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
     for obj in live:
         if obj.id not in pinned:
             by_name[obj.name].append(obj)
-    changes, claimed = [], set()
-    for want in desired:
-        match = _match(kind, want, by_id, by_name, resolution)
-        address = kind.address(want.name)
-        resolution.live_ids[address] = match.id if match else None
-        if match:
-            claimed.add(match.id)
+    matches = [_match(kind, want, by_id, by_name, resolution) for want in desired]
+    claimed = {match.id for match in matches if match} | pinned
+    if kind.scope_field:
+        desired = _moved_by_hand(kind, desired, matches, live, claimed, resolution)
+    changes = []
+    for want, match in zip(desired, matches):
+        resolution.live_ids[kind.address(want.name)] = match.id if match else None
         change = _change_for(kind, want, match, resolution)
         if change:
             changes.append(change)
@@ -99,18 +72,51 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
         claimed.add(obj.id)
         changes.append(_delete(kind, name, obj, reason=reason))
     resolution.leftovers.clear()
-    prune = config.policy.prune and kind.prunable
     unmanaged = []
     for obj in live:
-        # Only kinds that can be pruned have "unmanaged" objects; an undeclared assignment
-        # belongs to its key or member and is simply not this file's business.
-        if obj.id in claimed or not kind.prunable:
+        if obj.id in claimed:
             continue
-        if prune:
-            changes.append(_delete(kind, obj.name, obj, reason="not declared and policy.prune is true"))
-        else:
+        reason = kind.undeclared(obj, config, resolution)
+        if reason:
+            changes.append(_delete(kind, obj.name, obj, reason=reason))
+        elif kind.prunable:
+            # Only kinds that can be pruned have "unmanaged" objects; an undeclared assignment
+            # belongs to its key or member and is simply not this file's business.
             unmanaged.append(Unmanaged(address=kind.address(obj.name), live_id=obj.id))
+    _refuse_duplicate_names(kind, desired, matches, live, changes, resolution)
     return changes, unmanaged
+
+
+def _refuse_duplicate_names(kind, desired: list[Desired], matches: list[LiveObject | None],
+                            live: list[LiveObject], changes: list[Change], resolution) -> None:
+    matched = {want.name: match for want, match in zip(desired, matches) if match}
+    deleted = {change.live_id for change in changes if change.action == "delete"}
+    problem = duplicate_name_problem(kind, desired, matched, live, deleted)
+    if problem:
+        want, message = problem
+        raise resolution.error_at(want.source + ("name",), message)
+
+
+def _moved_by_hand(kind, desired: list[Desired], matches: list[LiveObject | None], live: list[LiveObject],
+                   claimed: set[str], resolution) -> list[Desired]:
+    """Entries missing from their workspace whose name is found, unclaimed, in exactly one
+    other: moved there by hand. They match that object, and their workspace becomes managed so
+    the plan moves them back; they are never created a second time (DESIGN invariant 9)."""
+    by_local: dict[str, list[LiveObject]] = defaultdict(list)
+    for obj in live:
+        if obj.id not in claimed:
+            by_local[obj.local or obj.name].append(obj)
+    result = []
+    for index, want in enumerate(desired):
+        if matches[index] is None and want.present and not want.pin:
+            elsewhere = [obj for obj in by_local.get(want.local or want.name, []) if obj.scope != want.scope
+                         and obj.id not in claimed]
+            if len(elsewhere) == 1:
+                matches[index] = elsewhere[0]
+                claimed.add(elsewhere[0].id)
+                want = kind.moved(want, elsewhere[0], resolution)
+        result.append(want)
+    return result
 
 
 def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None:
@@ -120,36 +126,13 @@ def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None
             raise resolution.error_at(want.source + (kind.id_attribute,),
                                       f"no live {kind.kind} has {kind.id_attribute} {want.pin}")
         return match
-    candidates = by_name.get(want.name, [])
-    if len(candidates) > 1:
-        candidates = _finished_replacement(kind, want, candidates, resolution)
+    candidates = proven_namesakes(want, by_name.get(want.name, []), resolution)
     if len(candidates) > 1:
         ids = ", ".join(obj.id for obj in candidates)
         raise resolution.error_at(want.source + ("name",),
                                   f"{len(candidates)} live {kind.kind}s are named {want.name!r} ({ids}); "
                                   f"pin one with `{kind.id_attribute}:` or rename the others")
     return candidates[0] if candidates else None
-
-
-def _finished_replacement(kind, want: Desired, candidates: list[LiveObject], resolution) -> list[LiveObject]:
-    """Among live namesakes, the one a replacement made, when its old key was never deleted.
-
-    A replacement creates the new key before deleting the old one; if that delete failed, two
-    keys share the name. Exactly one of them has the declared replace-forcing values: that one
-    is the entry, and the others are the old keys the approved replacement was to delete, so
-    the plan deletes them now (a visible delete, subject to protect and max_deletes).
-    """
-    forcing = kind.replace_fields & want.fields.keys()
-    if not forcing:
-        return candidates
-    finished = [obj for obj in candidates if all(obj.fields.get(name) == want.fields[name] for name in forcing)]
-    if len(finished) != 1:
-        return candidates
-    fields = "/".join(sorted(forcing))
-    resolution.leftovers.extend(
-        (f"{want.name}#{obj.id[:8]}", obj, f"same name, older {fields}: left by an interrupted replacement")
-        for obj in candidates if obj is not finished[0])
-    return finished
 
 
 def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Change | None:
@@ -219,7 +202,8 @@ def same_value(wanted: Any, live: Any) -> bool:
 def _change(kind, want: Desired, match: LiveObject | None, action: str, resolution, *,
             body_fields: dict[str, Any], reasons: tuple[str, ...] = ()) -> Change:
     before = {name: match.fields.get(name) for name in want.fields} if match else None
-    body = kind.request_body(resolution, want.fields, match, dict(body_fields))
+    reasons += kind.change_details(before, want.fields)
+    body = kind.request_body(resolution, want.fields, match, dict(body_fields), name=want.name)
     secret = kind.issues_secret and action in ("create", "replace")
     if secret:
         reasons += ("a new secret will be issued",)
@@ -231,13 +215,16 @@ def _change(kind, want: Desired, match: LiveObject | None, action: str, resoluti
 
 
 def _delete(kind, name: str, obj: LiveObject, *, reason: str) -> Change:
-    return Change(address=kind.address(name), kind=kind.kind, type=kind.type_name, action="delete",
+    return Change(address=kind.address(name), kind=kind.kind, type=kind.type_name, action=kind.verbs["delete"],
                   name=name, live_id=obj.id, before=dict(obj.fields), after=None, body={},
                   reasons=(reason,), fingerprint=obj.fingerprint, live_name=obj.name)
 
 
 def _warnings(state: LiveState, changes: list[Change]) -> list[str]:
-    if not state.keys and not state.guardrails and changes:
-        return ["the live org has no keys and no guardrails: every declared object will be created; "
+    """An org with nothing a file could have created is more often the wrong org than a new one."""
+    listings = [kind.created_in for kind in KINDS if kind.created_in]
+    if changes and not state.holds_any(listings):
+        nouns = " and no ".join(kind.plural for kind in KINDS if kind.created_in)
+        return [f"the live org has no {nouns}: every declared object will be created; "
                 "check the management key and base URL if that is unexpected"]
     return []

@@ -14,7 +14,10 @@ from typing import Any
 
 from orsync import __version__
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 added Terraform's mode, provider_name, after_unknown, *_sensitive
+# The official OpenRouter Terraform provider (OpenRouterTeam/openrouter) as `terraform show -json`
+# names it, so that policies matching on provider_name see orsync's changes as that provider's.
+PROVIDER_NAME = "registry.terraform.io/openrouterteam/openrouter"
 ACTIONS = ("create", "update", "replace", "delete", "assign", "unassign")
 # Terraform's vocabulary for each action; replacement is create-before-destroy.
 TERRAFORM_ACTIONS = {
@@ -47,18 +50,31 @@ class Change:
 
     def terraform_actions(self) -> list[str]:
         if self.action == "assign":
-            return ["create"] if (self.before or {}).get("guardrail") is None else ["update"]
+            return ["update"] if self.is_move else ["create"]
         return TERRAFORM_ACTIONS[self.action]
 
+    @property
+    def is_move(self) -> bool:
+        """An assignment that replaces another (a move between guardrails), not a first one."""
+        return self.action == "assign" and any(value is not None for value in (self.before or {}).values())
+
+    def replace_paths(self) -> list[list[str]]:
+        return [[name] for name in self.changed_fields if f"{name} forces replacement" in self.reasons]
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address, "type": self.type, "kind": self.kind, "name": self.name,
-            "action": self.action, "live_id": self.live_id,
+        item = {
+            "address": self.address, "mode": "managed", "type": self.type, "name": self.name,
+            "provider_name": PROVIDER_NAME, "kind": self.kind, "action": self.action,
+            "live_id": self.live_id, "live_name": self.live_name,
             "change": {"actions": self.terraform_actions(), "before": self.before, "after": self.after,
-                       "changed_fields": self.changed_fields},
+                       **terraform_unknowns(self), "changed_fields": self.changed_fields},
             "body": self.body, "reasons": list(self.reasons), "fingerprint": self.fingerprint,
-            "refs": self.refs, "new_secret": self.secret, "live_name": self.live_name,
+            "refs": self.refs, "new_secret": self.secret,
         }
+        if self.action == "replace":
+            item["change"]["replace_paths"] = self.replace_paths()
+            item["action_reason"] = "replace_because_cannot_update"
+        return item
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Change:
@@ -68,6 +84,24 @@ class Change:
                    after=change["after"], body=data["body"], reasons=tuple(data["reasons"]),
                    fingerprint=data["fingerprint"], refs=data["refs"], secret=data["new_secret"],
                    live_name=data.get("live_name"))
+
+
+def terraform_unknowns(change: Change) -> dict[str, Any]:
+    """`after_unknown`, `before_sensitive`, `after_sensitive` as `terraform show -json` writes them.
+
+    The attributes the kind's Terraform resource marks sensitive (a key's secret) are sensitive
+    on both sides; a new object's secret is also unknown until apply. A side that is null is
+    `false`, as in Terraform.
+    """
+    from orsync.resources import KINDS_BY_NAME
+
+    kind = KINDS_BY_NAME.get(change.kind)
+    sensitive = {name: True for name in getattr(kind, "sensitive_fields", ())}
+    return {
+        "after_unknown": {name: True for name in sensitive} if change.secret else {},
+        "before_sensitive": dict(sensitive) if change.before is not None else False,
+        "after_sensitive": dict(sensitive) if change.after is not None else False,
+    }
 
 
 @dataclass(frozen=True)

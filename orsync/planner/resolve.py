@@ -1,6 +1,6 @@
 """What the planner has learned so far: which live object each declared address is.
 
-Kinds are diffed in order (guardrails, keys, then assignments); later kinds read what earlier
+Kinds are diffed in the order orsync.resources.KINDS lists them; later kinds read what earlier
 ones matched, e.g. an assignment needs to know whether its key is being replaced.
 """
 
@@ -23,7 +23,10 @@ class Resolution:
     created: set[str] = field(default_factory=set)           # addresses being created
     warnings: list[str] = field(default_factory=list)        # for the reviewer, in plan order
     leftovers: list = field(default_factory=list)            # (name, LiveObject, reason) to delete
+    proven_leftovers: dict = field(default_factory=dict)     # live id -> namesakes.Proof (intent records)
     guardrail_labels: dict[str, str] | None = None           # live id -> label, see assignments.py
+    memo: dict[str, Any] = field(default_factory=dict)       # what kinds compute once per plan
+    model_slugs: Any = None                                  # planner.slugs.ModelSlugs; None: as written
 
     def is_new(self, address: str) -> bool:
         """The object behind the address will have a new id after apply."""

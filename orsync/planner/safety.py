@@ -1,6 +1,9 @@
 """The guards a plan must pass before apply: protected names and a ceiling on deletions.
 
-They are reported at plan time (so a reviewer sees them) and enforced at apply time.
+They are reported at plan time (so a reviewer sees them) and enforced at apply time, where the
+policy comes from the config file re-read then, never from a saved plan (which anyone can edit).
+A protect glob matches the live object's own name as well as the declared one: an entry pinned
+by id onto `prod-backend` under another name is still deleting `prod-backend`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ def violations(plan, *, allow_destroy: bool = False, force: bool = False) -> lis
         for change in plan.changes:
             pattern = _protecting_pattern(change, plan.protect)
             if pattern:
-                found.append(f"{change.address} is protected by {pattern!r} and would be "
+                found.append(f"{_named(change)} is protected by {pattern!r} and would be "
                              f"{'deleted' if change.action == 'delete' else 'replaced'} "
                              f"(use --allow-destroy)")
     destroyed = sum(1 for change in plan.changes if change.action in DESTRUCTIVE)
@@ -30,4 +33,12 @@ def violations(plan, *, allow_destroy: bool = False, force: bool = False) -> lis
 def _protecting_pattern(change, patterns) -> str | None:
     if change.action not in DESTRUCTIVE:
         return None
-    return next((pattern for pattern in patterns if fnmatchcase(change.name, pattern)), None)
+    names = {change.name, change.live_name} - {None}
+    return next((pattern for pattern in patterns if any(fnmatchcase(name, pattern) for name in names)), None)
+
+
+def _named(change) -> str:
+    """The address, and the live name too when the object is called otherwise."""
+    if change.live_name is not None and change.live_name != change.name:
+        return f"{change.address} (live name {change.live_name!r})"
+    return change.address

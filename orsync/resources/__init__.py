@@ -1,15 +1,26 @@
 """The kinds of object orsync manages, in the order the planner resolves them.
 
-Guardrails come first (keys and members refer to them), keys next, then the assignments that
-need both.
+Workspaces come first (everything lives in one), guardrails next (keys and members refer to
+them), then keys, then what needs both: assignments, workspace members and budgets. Apply
+order is the kinds' own (orsync.resources.steps). LISTINGS are what the live read fetches:
+every listing some kind declares, once.
 """
 
 from orsync.resources.assignments import KeyAssignments, MemberAssignments
-from orsync.resources.base import ResourceKind
+from orsync.resources.base import Listing, ResourceKind
+from orsync.resources.default_guardrails import DefaultGuardrails
 from orsync.resources.guardrails import Guardrails
 from orsync.resources.keys import Keys
+from orsync.resources.workspace_budgets import WorkspaceBudgets
+from orsync.resources.workspace_members import WorkspaceMembers
+from orsync.resources.workspaces import Workspaces
 
-KINDS: tuple[ResourceKind, ...] = (Guardrails(), Keys(), KeyAssignments(), MemberAssignments())
+KINDS: tuple[ResourceKind, ...] = (Workspaces(), Guardrails(), DefaultGuardrails(), Keys(), KeyAssignments(),
+                                   MemberAssignments(), WorkspaceMembers(), WorkspaceBudgets())
 KINDS_BY_NAME = {kind.kind: kind for kind in KINDS}
+LISTINGS: tuple[Listing, ...] = tuple({listing.name: listing for kind in KINDS for listing in kind.listings}.values())
+# The listings that hold objects apply creates (a lost create's object is looked for there).
+CREATED_IN: tuple[Listing, ...] = tuple(listing for listing in LISTINGS
+                                        if listing.name in {kind.created_in for kind in KINDS})
 
-__all__ = ["KINDS", "KINDS_BY_NAME", "ResourceKind"]
+__all__ = ["CREATED_IN", "KINDS", "KINDS_BY_NAME", "LISTINGS", "Listing", "ResourceKind"]

@@ -1,6 +1,7 @@
 """Which guardrail governs each declared key and member.
 
-An assignment is identified by what it governs (a key's or member's name). Its one field is a
+An assignment is identified by what it governs (a key's name; a member in one workspace, since
+a member holds one direct guardrail per workspace). Its one field is a
 *label* of the guardrail: the declared name for a guardrail the file declares, else the live
 name with the start of its id (`old-policy (1a2b3c4d)`). Labels stand for ids, so a key under
 an undeclared guardrail that merely shares a declared name is seen as under the wrong one.
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from orsync.resources.base import Desired, LiveObject, ResourceKind
-from orsync.resources.members import find_member
+from orsync.resources import steps
+from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind
+from orsync.resources.members import find_member, member_workspace
+from orsync.resources.scopes import qualified, scopes_of
 
 
 def guardrail_labels(resolution) -> dict[str, str]:
@@ -23,7 +26,7 @@ def guardrail_labels(resolution) -> dict[str, str]:
                     if address.startswith("guardrail.") and live_id}
         resolution.guardrail_labels = {
             guardrail.id: declared.get(guardrail.id, f"{guardrail.name} ({guardrail.id[:8]})")
-            for guardrail in resolution.state.guardrails}
+            for guardrail in resolution.state.rows("guardrails")}
     return resolution.guardrail_labels
 
 
@@ -33,12 +36,38 @@ class _Assignments(ResourceKind):
     listing: ClassVar[str]            # LiveState field with the org-wide assignment rows
     target_attribute: ClassVar[str]   # the row's field naming what is governed
     client_noun: ClassVar[str]        # client.assign_<noun> / unassign_<noun>
+    steps = {"create": steps.ASSIGN, "update": steps.ASSIGN, "assign": steps.ASSIGN,
+             "delete": steps.UNASSIGN, "unassign": steps.UNASSIGN}
+    batched = True
+    parent_noun = "guardrail"
+
+    def headline(self, before, after) -> str:
+        was, now = (before or {}).get("guardrail"), (after or {}).get("guardrail")
+        return f"guardrail {was} -> {now}" if was and now else f"guardrail {now or was}"
+
+    def shows_fields(self, action: str) -> bool:
+        return False  # the headline says it all
+
+    def batch_parent(self, change, op: str) -> tuple[str | None, str | None]:
+        """(live id, address) of the guardrail a change is batched under: an unassign leaves
+        the guardrail it had; an assign joins one by id, or one this apply creates (address)."""
+        if op == "unassign":
+            return change.body.get("previous_guardrail_id"), None
+        return change.body.get("guardrail_id"), change.refs.get("guardrail")
+
+    def run_batch(self, client, verb: str, parent_id: str, ids: list[str]) -> int:
+        return getattr(self, verb)(client, parent_id, ids)
+
+    def held_ids(self, client, parent_id: str) -> set[str]:
+        """Ids of what the guardrail governs now (to tell which of a short batch were missed)."""
+        rows = getattr(client, f"list_guardrail_{self.client_noun[:-1]}_assignments")(parent_id)
+        return {getattr(row, self.target_attribute) for row in rows}
 
     def classify(self, after: dict[str, Any]) -> str:
         return "assign" if after.get("guardrail") is not None else "unassign"
 
     def request_body(self, resolution, after: dict[str, Any], live: LiveObject | None,
-                     proposed: dict[str, Any]) -> dict[str, Any]:
+                     proposed: dict[str, Any], name: str = "") -> dict[str, Any]:
         """Live ids for apply; a guardrail this plan creates has none yet (refs names it)."""
         label = after.get("guardrail")
         ids_by_label = {text: live_id for live_id, text in guardrail_labels(resolution).items()}
@@ -57,15 +86,18 @@ class _Assignments(ResourceKind):
     def live(self, state, resolution) -> list[LiveObject]:
         """One object per declared target that exists live, with its current guardrail (or None)."""
         labels = guardrail_labels(resolution)
-        rows = getattr(state, self.listing)
-        guardrail_by_target = {getattr(row, self.target_attribute): row.guardrail_id for row in rows}
+        guardrail_by_target = self.current(state.rows(self.listing), resolution)
         objects = []
-        for name, target_id in self.live_targets(resolution):
-            guardrail_id = guardrail_by_target.get(target_id)
+        for name, target_id, held_by in self.live_targets(resolution):
+            guardrail_id = guardrail_by_target.get(held_by)
             objects.append(LiveObject(id=target_id, name=name, fields={"guardrail": labels.get(guardrail_id, guardrail_id)},
                                       digest_source={self.target_attribute: target_id, "guardrail_id": guardrail_id},
                                       refs={"guardrail_id": guardrail_id} if guardrail_id else {}))
         return objects
+
+    def current(self, rows, resolution) -> dict[Any, str]:
+        """What holds each guardrail: target id -> guardrail id."""
+        return {getattr(row, self.target_attribute): row.guardrail_id for row in rows}
 
     def assign(self, client, guardrail_id: str, ids: list[str]) -> int:
         return getattr(client, f"assign_{self.client_noun}")(guardrail_id, ids)
@@ -80,15 +112,21 @@ class KeyAssignments(_Assignments):
     listing = "key_assignments"
     target_attribute = "key_hash"
     client_noun = "keys"
+    noun = "key assignment"
+    listings = (Listing("key_assignments", "list_key_assignments"),)
 
     def desired(self, config, resolution) -> list[Desired]:
         wanted = []
+        scopes = scopes_of(resolution)
         for index, spec in enumerate(config.keys):
-            address = f"key.{spec.name}"
+            scope = scopes.scope_of_slug(spec.workspace)
+            name = qualified(spec.name, scope)
+            address = f"key.{name}"
             if spec.state != "present":
                 continue
             if "guardrail" in spec.model_fields_set:
-                guardrail = spec.guardrail
+                # The key's own workspace's guardrail of that name (config checks refuse others).
+                guardrail = qualified(spec.guardrail, scope) if spec.guardrail else None
             elif address in resolution.replaced:
                 # A replacement inherits the old key's guardrail when the file leaves it unmanaged.
                 guardrail = self._live_guardrail_label(resolution, address)
@@ -96,7 +134,7 @@ class KeyAssignments(_Assignments):
                 continue
             if guardrail is None and resolution.is_new(address):
                 continue
-            wanted.append(Desired(name=spec.name, fields={"guardrail": guardrail},
+            wanted.append(Desired(name=name, fields={"guardrail": guardrail},
                                   source=("keys", index, "guardrail"),
                                   refs=self.refs_for(resolution, address, guardrail)))
         return wanted
@@ -104,7 +142,7 @@ class KeyAssignments(_Assignments):
     @staticmethod
     def _live_guardrail_label(resolution, key_address: str) -> str | None:
         key_hash = resolution.live_ids.get(key_address)
-        for row in resolution.state.key_assignments:
+        for row in resolution.state.rows("key_assignments"):
             if row.key_hash == key_hash:
                 return guardrail_labels(resolution).get(row.guardrail_id)
         return None
@@ -113,7 +151,7 @@ class KeyAssignments(_Assignments):
         for address, key_hash in resolution.live_ids.items():
             if (address.startswith("key.") and key_hash and address not in resolution.deleted
                     and not resolution.is_new(address)):
-                yield address.removeprefix("key."), key_hash
+                yield address.removeprefix("key."), key_hash, key_hash
 
 
 class MemberAssignments(_Assignments):
@@ -122,22 +160,28 @@ class MemberAssignments(_Assignments):
     listing = "member_assignments"
     target_attribute = "user_id"
     client_noun = "members"
+    noun = "member assignment"
+    listings = (Listing("member_assignments", "list_member_assignments"), Listing("members", "list_members"))
 
     def desired(self, config, resolution) -> list[Desired]:
+        scopes = scopes_of(resolution)
         wanted = []
         for index, spec in enumerate(config.members):
             if "guardrail" not in spec.model_fields_set:
                 continue
             user_id = self._member_id(resolution, spec, index)
-            wanted.append(Desired(name=spec.ref, fields={"guardrail": spec.guardrail}, pin=user_id,
-                                  source=("members", index, "guardrail"),
-                                  refs=self.refs_for(resolution, f"member.{spec.ref}", spec.guardrail)))
-            resolution.live_ids[f"member.{spec.ref}"] = user_id
+            scope = scopes.scope_of_slug(member_workspace(config, spec))
+            name = qualified(spec.ref, scope)
+            label = qualified(spec.guardrail, scope) if spec.guardrail else None
+            wanted.append(Desired(name=name, fields={"guardrail": label}, source=("members", index, "guardrail"),
+                                  refs=self.refs_for(resolution, f"member.{name}", label), scope=scope))
+            resolution.live_ids[f"member.{name}"] = user_id
+            resolution.memo.setdefault("member_scopes", {})[name] = scope
         return wanted
 
     @staticmethod
     def _member_id(resolution, spec, index: int) -> str:
-        member = find_member(resolution.state.members, email=spec.email, user_id=spec.id)
+        member = find_member(resolution.state.rows("members"), email=spec.email, user_id=spec.id)
         if member is not None:
             return member.id
         field = "email" if spec.email else "id"
@@ -146,4 +190,12 @@ class MemberAssignments(_Assignments):
     def live_targets(self, resolution):
         for address, user_id in resolution.live_ids.items():
             if address.startswith("member."):
-                yield address.removeprefix("member."), user_id
+                name = address.removeprefix("member.")
+                yield name, user_id, (user_id, resolution.memo["member_scopes"][name])
+
+    def current(self, rows, resolution) -> dict[Any, str]:
+        """A member holds one direct guardrail per workspace: (user id, workspace) -> guardrail id."""
+        scopes = scopes_of(resolution)
+        scope_of_guardrail = {guardrail.id: scopes.scope_of_id(guardrail.workspace_id)
+                              for guardrail in resolution.state.rows("guardrails")}
+        return {(row.user_id, scope_of_guardrail.get(row.guardrail_id)): row.guardrail_id for row in rows}

@@ -30,6 +30,8 @@ class Desired:
     pin: str | None = None            # `hash:` / `id:` / member id: match this live object only
     source: tuple = ()                # field path in the config file, for error locations
     refs: dict[str, str] = field(default_factory=dict)  # role -> address of another object
+    scope: str | None = None          # the workspace it belongs in (None: the default one)
+    local: str | None = None          # its name within that workspace (None: `name`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,8 @@ class LiveObject:
     fields: dict[str, Any]            # every managed field, normalised
     digest_source: dict[str, Any]     # the live values its fingerprint covers
     refs: dict[str, str] = field(default_factory=dict)
+    scope: str | None = None          # the workspace it is in (None: the default one)
+    local: str | None = None          # its name within that workspace (None: `name`)
 
     @property
     def fingerprint(self) -> str:
@@ -48,6 +52,29 @@ class LiveObject:
         # every object of a 10,000-key org up front cost more than the rest of the diff.
         # (Slots, like Desired's: a plan holds some 20,000 of each, 6 MB less without __dict__.)
         return fingerprint(self.digest_source)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How the live read gets one listing: a client method, org-wide or once per workspace.
+
+    `name` is the LiveState entry holding its rows. A listing `per_scope` is called once for
+    each scope (workspace) with `scope_param=<scope id>`, and its rows are deduped on
+    `identity`. The one listing that is the `scope` (the workspaces) is read before them.
+    `lower_bound` names a listing whose total_count is a lower bound on this one's rows (a
+    speed hint for listings that page without a total). A listing `forbidden_ok` that answers
+    403 is recorded as unreadable (LiveState.unreadable) and its kind says so in the plan.
+    """
+
+    name: str
+    method: str
+    identity: str = "id"
+    per_scope: bool = False
+    scope: bool = False
+    scope_param: str | None = None
+    lower_bound: str | None = None
+    needs_scope: bool = False     # only answers for a named workspace: nothing to read without
+    forbidden_ok: bool = False    # a 403 (a feature the org lacks) leaves it unread, not the plan
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,24 @@ class ResourceKind:
     verbs: ClassVar[dict[str, str]] = {"create": "create", "update": "update", "delete": "delete"}
     # A new object of this kind comes with a new secret (keys).
     issues_secret: ClassVar[bool] = False
+    # Attributes the official Terraform provider marks sensitive (JSON plans mark them so).
+    sensitive_fields: ClassVar[tuple[str, ...]] = ()
+    # The listings the live read must fetch for this kind (shared ones are read once).
+    listings: ClassVar[tuple[Listing, ...]] = ()
+    # The listing a lost create is looked for in (kinds that create objects of their own).
+    created_in: ClassVar[str | None] = None
+    # Apply steps: the step of each action; lower steps run first, equal steps together.
+    steps: ClassVar[dict[str, int]] = {}
+    # Changes of a batched kind are sent together, one call per parent (assignments).
+    batched: ClassVar[bool] = False
+    parent_noun: ClassVar[str] = ""           # what a batch is sent to: "guardrail"
+    # The field that says which workspace an object is in, for kinds whose names are unique
+    # only within one: a declared object found by name in exactly one other workspace was moved
+    # there by hand, and its change sets this field back (a PATCH, or a replacement when the
+    # field is in replace_fields).
+    scope_field: ClassVar[str | None] = None
+    # How the kind is spoken of in messages: "key" -> "keys".
+    noun: ClassVar[str] = ""
 
     def normalise(self, name: str, value: Any) -> Any:
         if name in self.set_fields:
@@ -122,16 +167,59 @@ class ResourceKind:
     def address(self, name: str) -> str:
         return f"{self.kind}.{name}"
 
+    @property
+    def plural(self) -> str:
+        return (self.noun or self.kind.replace("_", " ")) + "s"
+
+    def step(self, action: str, body: dict[str, Any] | None = None, before: dict[str, Any] | None = None) -> int:
+        """Where a change of this kind falls in apply order (see STEPS in orsync.resources)."""
+        return self.steps[action]
+
+    def headline(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+        """Words after the address in a plan's headline; empty when the field lines say it all."""
+        return ""
+
+    def created_scope(self, body: dict[str, Any], listing: Listing) -> dict[str, Any]:
+        """Arguments that point the `created_in` listing at where a create with this body
+        lands (its workspace): a lost create is looked for there."""
+        scope = body.get(listing.scope_param) if listing.scope_param else None
+        return {listing.scope_param: scope} if scope else {}
+
+    def batch_target(self, change) -> str | None:
+        """A batched change's target id when the kind knows it (else apply resolves `target`)."""
+        return None
+
+    def shows_fields(self, action: str) -> bool:
+        """Whether a plan lists this change's fields under its headline."""
+        return action != "delete"
+
     def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(field, message) when the API would refuse to create an object with this body."""
         return None
+
+    def change_details(self, before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:
+        """Lines that say what changes inside a structured field (content filters), for the plan."""
+        return ()
+
+    def moved(self, want: Desired, live: LiveObject, resolution: Resolution) -> Desired:
+        """The entry, matched to a live object in another workspace: its workspace is now managed."""
+        return want
+
+    def undeclared(self, obj: LiveObject, config, resolution: Resolution) -> str | None:
+        """Why a live object no entry claims is to be deleted, or None to leave it alone."""
+        if self.prunable and config.policy.prune:
+            return "not declared and policy.prune is true"
+        return None
+
+    def check_plan(self, changes: list, resolution: Resolution) -> None:
+        """Refuse, once every kind is diffed, a plan this kind cannot allow (raises ConfigError)."""
 
     def classify(self, after: dict[str, Any]) -> str:
         """The action for a matched object whose fields differ (assignments say assign/unassign)."""
         return "update"
 
     def request_body(self, resolution: Resolution, after: dict[str, Any], live: LiveObject | None,
-                     proposed: dict[str, Any]) -> dict[str, Any]:
+                     proposed: dict[str, Any], name: str = "") -> dict[str, Any]:
         """What apply sends; by default the fields the planner proposes."""
         return proposed
 

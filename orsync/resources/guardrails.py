@@ -1,23 +1,50 @@
-"""Guardrails: budgets and model/provider allow-lists, identified by name or pinned by id."""
+"""Guardrails: budgets, model/provider allow-lists, data policies and content filters,
+identified by name or pinned by id. Their fields are orsync.resources.guardrail_fields'."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from orsync.resources.base import CreateResult
+from orsync.resources import steps
+from orsync.resources.base import CreateResult, Listing
+from orsync.resources.guardrail_fields import FIELDS, GuardrailFieldRules
 from orsync.resources.named import NamedKind
 
 
-class Guardrails(NamedKind):
+class Guardrails(GuardrailFieldRules, NamedKind):
     kind = "guardrail"
     section = "guardrails"
     id_attribute = "id"
     type_name = "openrouter_guardrail"
-    managed = ("name", "description", "limit_usd", "reset_interval", "allowed_models",
-               "allowed_providers", "ignored_providers", "ignored_models", "enforce_zdr",
-               "include_byok_in_budgets")
-    set_fields = frozenset({"allowed_models", "allowed_providers", "ignored_providers", "ignored_models"})
-    number_fields = frozenset({"limit_usd"})
+    managed = ("name", *FIELDS)
+    # Listed per workspace; a workspace's default guardrail shows in its workspace's listing.
+    listings = (Listing("guardrails", "list_guardrails", per_scope=True, scope_param="workspace_id"),)
+    created_in = "guardrails"
+    # A guardrail's workspace is fixed when it is created: moving it back is a replacement.
+    replace_fields = frozenset({"workspace"})
+    steps = {"create": steps.GUARDRAIL_WRITES, "update": steps.GUARDRAIL_WRITES,
+             "replace": steps.GUARDRAIL_WRITES, "delete": steps.GUARDRAIL_DELETES}
+
+    def desired(self, config, resolution):
+        slugs = resolution.model_slugs
+        return [replace(want, fields=self.with_canonical_models(want.fields, slugs))
+                for want in super().desired(config, resolution)]
+
+    def live(self, state, resolution):
+        slugs = resolution.model_slugs
+        return [replace(obj, fields=self.with_canonical_models(obj.fields, slugs))
+                for obj in super().live(state, resolution)]
+
+    def live_object(self, obj: Any):
+        live = super().live_object(obj)
+        fields = self.with_live_zdr(live.fields)
+        return replace(live, fields=fields, digest_source={self.id_attribute: live.id, **fields})
+
+    def hidden_ids(self, state) -> set[str]:
+        """Workspace default guardrails are listed with their workspace's guardrails, but they
+        are the default_guardrail kind's: never matched, reported or pruned as guardrails."""
+        return {workspace.default_guardrail_id for workspace in state.rows("workspaces")}
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
         result = CreateResult(live_id=client.create_guardrail(body).id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from orsync.resources.base import CreateResult
+from orsync.resources import steps
+from orsync.resources.base import CreateResult, Listing
 from orsync.resources.named import NamedKind
 
 # POST /keys cannot set `disabled`: a key that must start disabled is created, then PATCHed.
 CREATE_FIELDS = frozenset({"name", "limit", "limit_reset", "include_byok_in_limit", "expires_at",
-                           "creator_user_id"})
+                           "creator_user_id", "workspace_id"})
 
 
 class Keys(NamedKind):
@@ -25,6 +26,21 @@ class Keys(NamedKind):
     number_fields = frozenset({"limit"})
     time_fields = frozenset({"expires_at"})
     issues_secret = True
+    sensitive_fields = ("key",)  # the secret, as openrouter_api_key names it
+    # Listed per workspace (an unscoped GET /keys shows the default one only), with disabled
+    # and expired keys; a key holds one guardrail at most, so the org-wide key assignments'
+    # total is a lower bound on the keys.
+    listings = (Listing("keys", "list_keys", identity="hash", per_scope=True, scope_param="workspace_id",
+                        lower_bound="key_assignments"),)
+    created_in = "keys"
+    steps = {"create": steps.KEY_WRITES, "update": steps.KEY_WRITES, "replace": steps.KEY_WRITES,
+             "delete": steps.KEY_DELETES}
+
+    def step(self, action: str, body=None, before=None) -> int:
+        """A PATCH that names a workspace moves the key: after every key write."""
+        if action == "update" and "workspace_id" in (body or {}):
+            return steps.KEY_MOVES
+        return self.steps[action]
 
     def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
         expires_at = body.get("expires_at")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orsync.api.errors import ApiError, ForbiddenError
-from orsync.smoke.replies import Reply, StreamCollector, StreamFailed, read_reply
+from orsync.smoke.replies import AnswerFailed, Reply, StreamCollector, read_reply
 
 CALL_METHODS = {"chat": "chat_completions", "responses": "responses", "messages": "messages",
                 "embeddings": "embeddings", "rerank": "rerank"}
@@ -58,9 +58,10 @@ def call(client, endpoint: str, body: dict[str, Any], *, api_key: str | None,
     except ApiError as exc:
         return Outcome(status=exc.status, latency_ms=elapsed(), error=exc.message or str(exc),
                        blocked_by_guardrail=isinstance(exc, ForbiddenError) and exc.blocked_by_guardrail)
-    except StreamFailed as exc:
-        # The answer began with 200; an error event in it counts as its own code.
-        return Outcome(status=exc.status or 500, latency_ms=elapsed(), error=f"stream failed: {exc.message}")
+    except AnswerFailed as exc:
+        # The answer began with 200 but failed (mid-stream, or an error inside the body): a
+        # failure, counted under the error's own code (500 when it names none).
+        return Outcome(status=exc.status or 500, latency_ms=elapsed(), error=f"{exc.where}: {exc.message}")
     return Outcome(status=200, latency_ms=elapsed(), reply=reply, raw=raw)
 
 

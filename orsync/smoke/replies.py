@@ -3,6 +3,10 @@
 A `Reply` is read either from a whole response body (`read_reply`) or, for streams, built up
 event by event (`StreamCollector`), which also hands back each piece of text as it arrives so
 the CLI can print tokens as they come.
+
+An answer can fail after its 200 status: a stream's chunk with `finish_reason: "error"` (and
+an `error` object), or, rarely, a 200 body that holds an error (API-NOTES "Failure shapes").
+Both raise `AnswerFailed`, so that a caller that only looked at the status cannot pass them.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ class Reply:
     generation_id: str | None = None
 
 
-class StreamFailed(Exception):
-    """An error event inside a stream that began with 200 (a provider failed mid-answer)."""
+class AnswerFailed(Exception):
+    """An error inside an answer whose HTTP status was 200."""
+
+    where = "error in a 200 answer"
 
     def __init__(self, status: int | None, message: str) -> None:
         super().__init__(message)
@@ -32,8 +38,20 @@ class StreamFailed(Exception):
         self.message = message
 
 
+class StreamFailed(AnswerFailed):
+    """An error event inside a stream that began with 200 (a provider failed mid-answer)."""
+
+    where = "stream failed"
+
+
+# The finish reason a choice carries when its provider failed after the answer began.
+ERROR_FINISH = "error"
+
+
 def read_reply(endpoint: str, body: dict[str, Any], documents: Sequence[str] = ()) -> Reply:
-    """The Reply in a complete (non-streamed) response body of `endpoint`."""
+    """The Reply in a complete (non-streamed) response body of `endpoint`; AnswerFailed when the
+    body, though it came with 200, holds an error."""
+    _raise_if_failed_body(body)
     return replace(_metadata(body), text=_TEXT_READERS[endpoint](body, documents))
 
 
@@ -46,6 +64,17 @@ def _metadata(body: dict[str, Any]) -> Reply:
                  input_tokens=input_tokens, output_tokens=output_tokens,
                  cost=float(cost) if isinstance(cost, (int, float)) else None,
                  generation_id=body.get("id"))
+
+
+def _raise_if_failed_body(body: dict[str, Any]) -> None:
+    """An error object at the top (any API, Anthropic's `type: error` included), a failed
+    response, or a choice that finished with an error."""
+    error = body.get("error")
+    if error or body.get("type") == "error" or body.get("status") == "failed":
+        _raise_if_error(error or body.get("status"), AnswerFailed)
+    for choice in body.get("choices") or []:
+        if isinstance(choice, dict) and choice.get("finish_reason") == ERROR_FINISH:
+            _raise_if_error(choice.get("error") or "the answer finished with an error", AnswerFailed)
 
 
 def _first(mapping: dict[str, Any], *names: str) -> Any:
@@ -139,6 +168,8 @@ class StreamCollector:
         _raise_if_error(event.get("error"))
         self._merge(_metadata(event))
         choices = event.get("choices") or [{}]
+        if choices[0].get("finish_reason") == ERROR_FINISH:
+            _raise_if_error(choices[0].get("error") or "the stream finished with an error")
         return _content_text((choices[0].get("delta") or {}).get("content"))
 
     def _responses(self, event: dict[str, Any]) -> str:
@@ -165,14 +196,14 @@ class StreamCollector:
         return ""
 
 
-def _raise_if_error(error: Any) -> None:
+def _raise_if_error(error: Any, failure: type[AnswerFailed] = StreamFailed) -> None:
     if not error:
         return
     if isinstance(error, dict):
         code = error.get("code")
-        raise StreamFailed(int(code) if str(code).isdigit() else None,
-                           str(error.get("message") or error))
-    raise StreamFailed(None, str(error))
+        raise failure(int(code) if str(code).isdigit() else None,
+                      str(error.get("message") or error))
+    raise failure(None, str(error))
 
 
 _STREAM_READERS = {"chat": StreamCollector._chat, "responses": StreamCollector._responses,

@@ -5,6 +5,8 @@ natural width up to a common cap, the cap is the largest that makes the table fi
 longer than their column end in an ellipsis. Narrow columns (status, counts) are never cut
 while a wide one (a description, a model id) can still give way. A column may be fixed (a
 bar) or rank above others (a test's name over its model), giving way only after them.
+Cells are shown through orsync.escaping: a name made by hand cannot move the cursor, reverse
+the line or start a new one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from orsync.escaping import visible
 
 ELLIPSIS = "…"
 GAP = "  "
@@ -83,6 +87,7 @@ def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
                  width: int | None = None) -> str:
     """The table as lines of text (header first), fitted to `width` (default: the terminal)."""
     available = terminal_width() if width is None else width
+    rows = [[visible(cell) for cell in row] for row in rows]
     natural = [max([len(column.header), *(len(row[index]) for row in rows)])
                for index, column in enumerate(columns)]
     widths = column_widths(columns, natural, available)
@@ -104,5 +109,5 @@ def render_fields(pairs: Sequence[tuple[str, str]], width: int | None = None) ->
     available = terminal_width() if width is None else width
     label_width = max((len(label) for label, _ in pairs), default=0)
     value_width = max(available - label_width - len(GAP), MIN_COLUMN_WIDTH)
-    return "".join(f"{label.ljust(label_width)}{GAP}{truncate(value, value_width)}".rstrip() + "\n"
+    return "".join(f"{label.ljust(label_width)}{GAP}{truncate(visible(value), value_width)}".rstrip() + "\n"
                    for label, value in pairs)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from orsync.escaping import markdown_text, visible
 from orsync.views import format as fmt
 from orsync.views.bars import bar
 from orsync.views.table import Column, render_table
@@ -157,7 +158,7 @@ def _footer(report: UsageReport) -> str:
                      f"of their limit: {', '.join(flagged)}")
     if report.missing:
         lines.append(f"declared but not found in the org: {', '.join(report.missing)}")
-    return "".join(line + "\n" for line in lines)
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 def render_markdown(report: UsageReport) -> str:
@@ -169,7 +170,7 @@ def render_markdown(report: UsageReport) -> str:
 
 
 def _markdown_cell(cell: str) -> str:
-    return cell.replace("|", "\\|") if cell else " "
+    return markdown_text(cell) if cell else " "
 
 
 def render_json(report: UsageReport) -> str:

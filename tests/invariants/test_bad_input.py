@@ -1,5 +1,6 @@
 """Invariant 5: whatever the org file holds, `orsync validate FILE` ends in exit 0 (valid) or in
-exit 1 with one line `orsync: error: FILE:LINE[:COL]: ...`; never a traceback, never a hang.
+exit 1 with one line `FILE:LINE[:COL]: ...` per problem and a count on stderr; never a
+traceback, never a hang.
 
 Inputs: hypothesis-built YAML (random trees over the file's own vocabulary, and fully random
 ones), raw text and bytes, every truncation length of examples/org.yaml, random edits of it, and
@@ -33,7 +34,7 @@ def validate(workdir: Path, content: bytes | str, name: str = "org.yaml") -> Cli
     path = workdir / name
     path.write_bytes(content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content)
     with bounded():
-        result = orsync("validate", str(path))
+        result = orsync("validate", str(path), env={"GITHUB_ACTIONS": "false"})  # plain lines
     check_outcome(result, path)
     return result
 
@@ -48,13 +49,15 @@ def check_outcome(result: CliResult, path: Path) -> None:
         return
     FIGURES.add("bad_input.refused")
     assert result.code == 1, f"exit {result.code}: {result.err}"
-    lines = result.err.rstrip("\n").split("\n")
-    assert len(lines) == 1, f"not one line: {result.err[:2000]}"
-    # Printable: no control character (ESC, NEL, U+2028, ...) from the file reaches the terminal.
-    assert lines[0].isprintable(), f"control characters in the error: {lines[0][:500]!r}"
-    located = re.match(rf"orsync: error: {re.escape(str(path))}:\d+(:\d+)?: .", lines[0])
-    assert located, f"not located as FILE:LINE: {lines[0][:500]}"
-    assert len(lines[0]) < 1200, f"a one-line error of {len(lines[0])} characters"
+    lines = result.out.rstrip("\n").split("\n")
+    count = re.fullmatch(rf"orsync: (\d+) problems? in {re.escape(str(path))}\n", result.err)
+    assert count and int(count.group(1)) == len(lines), f"{result.err[:500]} for {len(lines)} lines"
+    for line in lines:
+        # Printable: no control character (ESC, NEL, U+2028, ...) from the file reaches the terminal.
+        assert line.isprintable(), f"control characters in the error: {line[:500]!r}"
+        located = re.match(rf"{re.escape(str(path))}:\d+(:\d+)?: .", line)
+        assert located, f"not located as FILE:LINE: {line[:500]}"
+        assert len(line) < 1200, f"a one-line error of {len(line)} characters"
 
 
 # --- generated YAML -----------------------------------------------------------------------------
@@ -231,6 +234,6 @@ def test_a_file_over_the_size_cap_is_refused_unread(workdir):
     with path.open("wb") as stream:
         stream.write(b"version: 1\n# " + b"x" * (21 * 2**20) + b"\n")
     with bounded():
-        result = orsync("validate", str(path))
+        result = orsync("validate", str(path), env={"GITHUB_ACTIONS": "false"})
     FIGURES.add("bad_input.cases")
-    assert result.code == 1 and result.err.startswith(f"orsync: error: {path}:") and len(result.err.splitlines()) == 1
+    assert result.code == 1 and result.out.startswith(f"{path}: too large") and len(result.out.splitlines()) == 1

@@ -25,7 +25,7 @@ import pytest
 from orsync.apply.executor import Executor
 from orsync.config.loader import load_config
 from orsync.errors import ConfigError
-from orsync.planner.diff import read_and_plan
+from orsync.planner.read import read_and_plan
 from orsync.apply.secret_sinks import FileSink
 
 from .figures import FIGURES

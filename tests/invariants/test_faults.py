@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orsync.emulator.faults import FAULT_KINDS
+from orsync.emulator.faults.injector import FAULT_KINDS
 
 from .figures import FIGURES
 from .harness import MAX_APPLY_RUNS, FaultCounter, check_scenario, fast_cli_clients

@@ -114,19 +114,15 @@ def debug_logs(caplog, tmp_path):
 @contextmanager
 def record_cassette(path: Path):
     """Records the CLI's HTTP traffic with the scrubbers the committed cassettes were made
-    with (through httpx's own transport, the one vcrpy knows how to record)."""
-    import httpx
+    with (through the client's production transport, httpx's own, which vcrpy records)."""
     import vcr
 
-    from orsync.cli.context import AppContext
     from tests.test_cassettes import scrub_request, scrub_response
 
     recorder = vcr.VCR(cassette_library_dir=str(path.parent), record_mode="all",
                        before_record_request=scrub_request, before_record_response=scrub_response,
                        decode_compressed_response=True)
-    honest = AppContext.client
-    with pytest.MonkeyPatch.context() as patch, recorder.use_cassette(path.name):
-        patch.setattr(AppContext, "client", lambda self, **kw: honest(self, transport=httpx.HTTPTransport(), **kw))
+    with recorder.use_cassette(path.name):
         yield
 
 

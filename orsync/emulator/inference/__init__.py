@@ -1,0 +1,1 @@
+"""Fake inference: answers, streams, model and provider choice, and what each call costs."""

@@ -1,0 +1,102 @@
+"""`GET /keys` pages that cost the same at offset 0 and at offset 99,900.
+
+The API pages keys by offset, newest first. SQL's OFFSET walks every skipped row, so a walk of
+an org costs the square of its size. Instead each page is a keyset query that starts after the
+last row of the page before, found in a map from offset to that row's sort key (`created_ts`,
+`seq`). A client that pages in order fills the map as it goes (each page gives the next page's
+cursor); an offset the map lacks is found by one index scan that notes every page boundary at
+once. The map is forgotten when a key is added, deleted or changes what the listing sorts or
+filters on (the table's `version` moves), and, for a listing that hides expired keys, when the
+next key expires.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from orsync.emulator.store.tables import Table
+
+_ORDER = "created_ts DESC, seq DESC"
+
+
+@dataclass
+class _Cursors:
+    version: int
+    valid_until: float
+    stride: int
+    at: dict[int, tuple[float, int]] = field(default_factory=dict)  # offset -> last row before it
+
+
+class KeyListing:
+    def __init__(self, keys: Table) -> None:
+        self.keys = keys
+        self._maps: dict[tuple, _Cursors] = {}
+
+    def page(self, workspace_id: str, offset: int, limit: int, *, include_disabled: bool,
+             include_expired: bool, now: float) -> list[Any]:
+        condition, params = _filter(workspace_id, include_disabled, include_expired, now)
+        with self.keys.db.transaction():
+            cursors = self._cursors((workspace_id, include_disabled, include_expired, limit),
+                                    condition, params, include_expired, now, limit)
+            start, cursor = self._nearest(cursors, offset, condition, params)
+            rows = self._after(cursor, condition, params, offset - start, limit)
+            if rows:
+                last = rows[-1]
+                cursors.at[offset + len(rows)] = (last[1], last[2])
+            return [self.keys._materialise(ident, data) for ident, _, _, data in rows]
+
+    def _cursors(self, cache_key: tuple, condition: str, params: tuple, include_expired: bool,
+                 now: float, stride: int) -> _Cursors:
+        cursors = self._maps.get(cache_key)
+        if cursors is None or cursors.version != self.keys.version or now >= cursors.valid_until:
+            valid_until = math.inf if include_expired else self._next_expiry(condition, params, now)
+            cursors = _Cursors(self.keys.version, valid_until, stride)
+            self._maps[cache_key] = cursors
+        return cursors
+
+    def _nearest(self, cursors: _Cursors, offset: int, condition: str,
+                 params: tuple) -> tuple[int, tuple[float, int] | None]:
+        """The nearest known cursor at or before `offset` (None: the start of the listing)."""
+        if offset == 0:
+            return 0, None
+        if offset not in cursors.at:
+            known = max((o for o in cursors.at if o <= offset), default=0)
+            if offset - known >= cursors.stride:
+                self._note_boundaries(cursors, condition, params)
+        start = max((o for o in cursors.at if o <= offset), default=0)
+        return start, cursors.at.get(start)
+
+    def _note_boundaries(self, cursors: _Cursors, condition: str, params: tuple) -> None:
+        """Every page boundary of the listing, in one scan of its index."""
+        sql = (f"SELECT n, created_ts, seq FROM (SELECT created_ts, seq, ROW_NUMBER() OVER "
+               f"(ORDER BY {_ORDER}) AS n FROM keys WHERE {condition}) WHERE n % ? = 0")
+        for n, created_ts, seq in self.keys.db.execute(sql, (*params, cursors.stride)):
+            cursors.at[n] = (created_ts, seq)
+
+    def _after(self, cursor: tuple[float, int] | None, condition: str, params: tuple,
+               skip: int, limit: int) -> list[tuple]:
+        sql = f"SELECT id, created_ts, seq, data FROM keys WHERE {condition}"
+        if cursor is not None:
+            sql += " AND (created_ts, seq) < (?, ?)"  # a row value: an index range, no scan
+            params = (*params, cursor[0], cursor[1])
+        sql += f" ORDER BY {_ORDER} LIMIT ? OFFSET ?"
+        return self.keys.db.execute(sql, (*params, limit, skip)).fetchall()
+
+    def _next_expiry(self, condition: str, params: tuple, now: float) -> float:
+        row = self.keys.db.execute(f"SELECT MIN(expires_ts) FROM keys WHERE {condition} "
+                                   "AND expires_ts IS NOT NULL", params).fetchone()
+        return row[0] if row and row[0] is not None else math.inf
+
+
+def _filter(workspace_id: str, include_disabled: bool, include_expired: bool,
+            now: float) -> tuple[str, tuple]:
+    condition = "workspace_id = ? AND is_management = 0"
+    params: tuple = (workspace_id,)
+    if not include_disabled:
+        condition += " AND disabled = 0"
+    if not include_expired:
+        condition += " AND (expires_ts IS NULL OR expires_ts > ?)"
+        params += (now,)
+    return condition, params

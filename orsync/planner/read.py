@@ -1,0 +1,75 @@
+"""Reading the live org and planning against it: the network half of planning (diff.py is pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+
+from orsync.errors import OrsyncError
+from orsync.planner.diff import plan_from_state
+from orsync.planner.live import LiveState, read_live_state
+from orsync.planner.plan import Plan
+from orsync.planner.read_checks import check_listings
+from orsync.planner.slugs import SharedCatalog, names_models, read_model_slugs
+
+
+def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False,
+               model_slugs: bool = True, allow_empty_org: bool = False,
+               live: Callable[[], LiveState] | None = None) -> Plan:
+    """Read the live org through the client and compare it with the loaded config."""
+    return read_and_plan(loaded, client, base_url=base_url, catalog_checks=catalog_checks,
+                         model_slugs=model_slugs, allow_empty_org=allow_empty_org, live=live)[0]
+
+
+def start_live_read(client) -> Future[LiveState]:
+    """Start reading the live org in the background, so that it overlaps loading the config
+    (pass `live=future.result` to read_and_plan). Reading needs nothing from the file; a file
+    that fails to load leaves the read to fail fast once the caller closes the client."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-live")
+    try:
+        return pool.submit(read_live_state, client)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False,
+                  model_slugs: bool = True, allow_empty_org: bool = False,
+                  proofs=None, live: Callable[[], LiveState] | None = None) -> tuple[Plan, LiveState]:
+    """The plan and the live state it was computed from (apply needs both).
+
+    With catalog_checks, unknown models and providers stop the plan (the catalogs are read
+    while the org is: nothing here writes). With model_slugs (off for --offline), a file that
+    names models has them compared through the catalog's canonical slugs, read alongside.
+    `proofs(state)` gives the live objects this tool can prove it left behind (apply's intent
+    records); `allow_empty_org` lets an empty listing stand for an empty org (read_checks.py).
+    `live()` gives the live state of a read already under way (start_live_read); without it
+    the org is read now.
+    """
+    read = live or (lambda: read_live_state(client))
+    # The slug map and the catalog checks read one public GET /models between them.
+    catalog = SharedCatalog(client) if model_slugs and catalog_checks else client
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-slugs") as pool:
+        slugs = pool.submit(read_model_slugs, catalog) if model_slugs and names_models(loaded.model) else None
+        warnings, state = _read_with_catalog(loaded, catalog, read) if catalog_checks else ([], read())
+        slug_map, slug_warnings = slugs.result() if slugs else (None, [])
+    warnings = slug_warnings + warnings
+    check_listings(loaded, state, allow_empty_org=allow_empty_org)
+    plan = plan_from_state(loaded, state, base_url=base_url, model_slugs=slug_map,
+                           proven_leftovers=proofs(state) if proofs else None)
+    return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
+
+
+def _read_with_catalog(loaded, client, read: Callable[[], LiveState]) -> tuple[list[str], LiveState]:
+    """The catalog checks' warnings and the live state, read at the same time; an unknown
+    model or provider is the error that counts, even when reading the org failed too."""
+    from orsync.catalog_check import check_catalog
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-catalog") as pool:
+        checked = pool.submit(check_catalog, loaded, client)
+        try:
+            state = read()
+        except OrsyncError:
+            checked.result()
+            raise
+        return checked.result(), state

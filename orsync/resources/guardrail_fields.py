@@ -1,0 +1,228 @@
+"""The one definition of a guardrail's managed fields, shared by every kind that writes them.
+
+A guardrail (`guardrails:`) and a workspace's default guardrail (`default_guardrail:`) take the
+same settings from the API (reference spec: CreateGuardrailRequest, UpdateGuardrailRequest, and
+the 2026-10 SDK's data-region and safety-retention flags). This module says which fields those
+are, which compare as sets, which as numbers and which as nested structures, and how a live
+value is reduced to what the planner compares. Three states hold for every field: omitted in
+the file = unmanaged, a value = set, null = cleared (the API takes null for each of them except
+`include_byok_in_budgets`, which the config model keeps to true/false).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ZDR_PROVIDERS = ("anthropic", "google", "openai", "other", "xai")
+ZDR_FIELDS = tuple(f"enforce_zdr_{provider}" for provider in ZDR_PROVIDERS)
+
+# Lists whose items are model ids: the API stores canonical slugs, so they compare through the
+# catalog (orsync.planner.slugs), as sets.
+MODEL_LIST_FIELDS = ("allowed_models", "ignored_models")
+SET_FIELDS = frozenset({*MODEL_LIST_FIELDS, "allowed_providers", "ignored_providers",
+                        "allowed_data_regions"})
+NUMBER_FIELDS = frozenset({"limit_usd"})
+# Lists of mappings: compared as structures, shown element by element in a plan.
+STRUCTURE_FIELDS = frozenset({"content_filters", "content_filter_builtins"})
+
+# Every settable field but the name (a default guardrail's name is the server's), in the order
+# plans and exports list them.
+FIELDS: tuple[str, ...] = (
+    "description", "limit_usd", "reset_interval",
+    "allowed_models", "ignored_models", "allowed_providers", "ignored_providers",
+    "allowed_data_regions",
+    "enforce_zdr", *ZDR_FIELDS,
+    "enable_free_model_publication", "enable_free_model_training", "enable_paid_model_training",
+    "allow_safety_retention_google", "allow_safety_retention_other",
+    "include_byok_in_budgets",
+    "content_filters", "content_filter_builtins",
+)
+
+DATA_REGIONS = ("global", "europe", "us")
+FILTER_ACTIONS = ("redact", "block", "flag")
+BUILTIN_SLUGS = ("email", "phone", "ssn", "credit-card", "ip-address", "person-name", "address",
+                 "regex-prompt-injection")
+SCAN_SCOPES = ("user_only", "all_messages")
+# The only builtin that takes scan_scope, and what the API assumes when it is left out.
+SCANNING_BUILTIN = "regex-prompt-injection"
+DEFAULT_SCAN_SCOPE = "all_messages"
+
+
+def normalise_structure(name: str, value: Any) -> list[dict[str, Any]] | None:
+    """A content filter list as the planner compares it: plain dicts in a stable order.
+
+    Both lists are sets to the API (each filter scans every message on its own): custom filters
+    are ordered by pattern, builtins by slug. A builtin's `label` is assigned by the server and
+    not settable, so it is left out; scan_scope is spelled out where the API would assume it.
+    """
+    if value is None:
+        return None
+    entries = [_plain(entry) for entry in value]
+    if name == "content_filters":
+        rows = [{"pattern": e["pattern"], "action": e["action"], "label": e.get("label")}
+                for e in entries]
+        return sorted(rows, key=lambda row: (row["pattern"], row["action"], row["label"] or ""))
+    rows = [_builtin_row(e) for e in entries]
+    return sorted(rows, key=lambda row: row["slug"])
+
+
+def _builtin_row(entry: dict[str, Any]) -> dict[str, Any]:
+    row = {"slug": entry["slug"], "action": entry["action"]}
+    if entry["slug"] == SCANNING_BUILTIN:
+        row["scan_scope"] = entry.get("scan_scope") or DEFAULT_SCAN_SCOPE
+    return row
+
+
+def _plain(entry: Any) -> dict[str, Any]:
+    """A mapping from a config model, an API model or a dict."""
+    if isinstance(entry, dict):
+        return entry
+    return entry.model_dump()
+
+
+def live_enforce_zdr(values: dict[str, Any]) -> Any:
+    """`enforce_zdr` as a live guardrail holds it.
+
+    The flag is deprecated: the API copies it into the five per-provider flags and may answer
+    null for it. When it reads back null and the five agree, that common value is what a file's
+    `enforce_zdr` set, so the plan does not show a change on every run.
+    """
+    stated = values.get("enforce_zdr")
+    if stated is not None:
+        return stated
+    per_provider = {values.get(name) for name in ZDR_FIELDS}
+    return per_provider.pop() if len(per_provider) == 1 else None
+
+
+def structure_changes(before: list[dict] | None, after: list[dict] | None, keyed_by: str) -> list[str]:
+    """One readable line per filter added, removed or changed, from DeepDiff.
+
+    Entries are matched by their key (`pattern` for custom filters, `slug` for builtins), so a
+    changed action reads `~ email: action redact -> block` rather than a list index.
+    """
+    from deepdiff import DeepDiff  # only a plan that changes a filter pays for importing it
+
+    old = {entry[keyed_by]: entry for entry in before or []}
+    new = {entry[keyed_by]: entry for entry in after or []}
+    diff = DeepDiff(old, new, verbose_level=2)
+    lines = [f"+ {_root_key(path)}: {_entry(value)}"
+             for path, value in diff.get("dictionary_item_added", {}).items()]
+    lines += [f"- {_root_key(path)}: {_entry(value)}"
+              for path, value in diff.get("dictionary_item_removed", {}).items()]
+    for path, change in {**diff.get("values_changed", {}), **diff.get("type_changes", {})}.items():
+        lines.append(f"~ {_root_key(path)}: {_leaf(path)} {_scalar(change['old_value'])} -> "
+                     f"{_scalar(change['new_value'])}")
+    return sorted(lines, key=lambda line: (line[2:], line[0]))
+
+
+def _root_key(path: str) -> str:
+    # DeepDiff paths look like root['email'] or root['email']['action'].
+    return path.split("']", 1)[0].removeprefix("root['")
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit("['", 1)[-1].rstrip("']")
+
+
+def _entry(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_scalar(v)}" for k, v in value.items() if v is not None)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+# --- custom regex ---------------------------------------------------------------------------
+
+def regex_problem(pattern: str) -> str | None:
+    """Why the API would refuse this custom filter pattern (400 invalid_regex_pattern), or None.
+
+    The API's engine has no lookaround and no backreferences; Python's `re` has both, so the
+    pattern is scanned here rather than compiled. Escaped characters and character classes are
+    skipped: `\\(?=` and `[(?=]` are literal text, not a lookahead.
+    """
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            problem = None if in_class else _escape_problem(pattern[index + 1:index + 3])
+            if problem:
+                return problem
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            # A `]` right after `[` or `[^` is a literal member of the class.
+            in_class, index = True, index + 1
+            index += pattern.startswith("^", index)
+            index += pattern.startswith("]", index)
+            continue
+        elif char == "(" and pattern.startswith("?", index + 1):
+            problem = _group_problem(pattern[index + 2:index + 5])
+            if problem:
+                return problem
+        index += 1
+    return None
+
+
+def _escape_problem(escaped: str) -> str | None:
+    if escaped[:1].isdigit() and escaped[:1] != "0":
+        return f"backreference \\{escaped[:1]} is not supported by the API (invalid_regex_pattern)"
+    if escaped[:2] == "k<":
+        return "named backreference \\k<...> is not supported by the API (invalid_regex_pattern)"
+    return None
+
+
+def _group_problem(after_question: str) -> str | None:
+    if after_question[:1] in ("=", "!"):
+        return "lookahead (?= or (?! is not supported by the API (invalid_regex_pattern)"
+    if after_question[:2] in ("<=", "<!"):
+        return "lookbehind (?<= or (?<! is not supported by the API (invalid_regex_pattern)"
+    if after_question[:2] == "P=":
+        return "named backreference (?P=...) is not supported by the API (invalid_regex_pattern)"
+    return None
+
+
+# --- the kind side ------------------------------------------------------------------------
+
+class GuardrailFieldRules:
+    """Mixed into a kind (before ResourceKind) that manages guardrail fields.
+
+    It says which fields are sets, numbers and structures, normalises them, maps model lists
+    through the catalog's canonical slugs, and words a changed filter element by element.
+    """
+
+    guardrail_fields: tuple[str, ...] = FIELDS
+    set_fields = SET_FIELDS
+    number_fields = NUMBER_FIELDS
+    typed_fields = SET_FIELDS | NUMBER_FIELDS | STRUCTURE_FIELDS
+
+    def normalise(self, name: str, value: Any) -> Any:
+        if name in STRUCTURE_FIELDS:
+            return normalise_structure(name, value)
+        return super().normalise(name, value)  # type: ignore[misc]
+
+    def with_canonical_models(self, fields: dict[str, Any], slugs: Any) -> dict[str, Any]:
+        """`fields` with model lists as canonical slugs (a set again: two ids may share one)."""
+        if slugs is None or not fields.keys() & set(MODEL_LIST_FIELDS):
+            return fields
+        mapped = dict(fields)
+        for name in MODEL_LIST_FIELDS:
+            if mapped.get(name) is not None:
+                mapped[name] = sorted({slugs.canonical(model) for model in mapped[name]})
+        return mapped
+
+    def with_live_zdr(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {**fields, "enforce_zdr": live_enforce_zdr(fields)}
+
+    def change_details(self, before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:
+        """Per-filter lines for each content filter list that changes."""
+        details: list[str] = []
+        for name, keyed_by in (("content_filters", "pattern"), ("content_filter_builtins", "slug")):
+            if name not in after or before is None or before.get(name) == after[name]:
+                continue
+            details += [f"{name}: {line}" for line in structure_changes(before.get(name), after[name], keyed_by)]
+        return tuple(details)
