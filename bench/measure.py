@@ -40,7 +40,7 @@ class PlanBreakdown:
 
     load_s: float         # reading and validating the config file
     load_cpu_s: float
-    read_s: float         # the five listings, concurrently
+    read_s: float         # every listing, concurrently
     read_cpu_s: float     # of the whole process: the client's worker threads parsing pages
     diff_wall_s: float    # plan_from_state
     diff_cpu_s: float

@@ -34,7 +34,7 @@ def test_plan_sends_only_the_pages_the_listings_hold(results):
     counts = results.plan.requests.counts
     listings = {route: counts.get(route, 0) for route in minimum_plan_requests(SIZES)}
     assert listings == minimum_plan_requests(SIZES) == {
-        "GET /keys": 7, "GET /guardrails": 1, "GET /guardrails/assignments/keys": 3,
+        "GET /workspaces": 1, "GET /keys": 7, "GET /guardrails": 1, "GET /guardrails/assignments/keys": 3,
         "GET /guardrails/assignments/members": 1, "GET /organization/members": 1}
     # Besides the listings, only the catalogs that check the file's model and provider names.
     assert set(counts) - set(listings) <= CATALOG_ROUTES
@@ -67,7 +67,7 @@ def test_report_names_every_target_and_the_machine(results):
     for words in ("`orsync plan` wall time", "baseline / `orsync plan`", "planner CPU", "peak memory",
                   "apply 40 updates", "`orsync --help` start-up", "CPUs (nproc)", "Python 3."):
         assert words in text
-    assert "13; the pages hold 13" in text
+    assert "14; the pages hold 14" in text
 
 
 def test_sizes_are_command_line_parameters():

@@ -47,11 +47,14 @@ NEW_KEYS = {"ds-notebooks", "ds-embeddings", "web-chat", "batch-nightly", "batch
 
 @dataclass
 class FakeApis:
-    """Vault's KV v2 write and GitLab's merge request notes, as far as the examples use them."""
+    """Vault's KV v2 write, GitLab's merge request notes and issues, as far as the examples use
+    them."""
 
     vault: dict[str, dict] = field(default_factory=dict)     # key name -> stored data
     notes: dict[int, str] = field(default_factory=dict)      # note id -> body
-    tokens: set[str] = field(default_factory=set)
+    issues: dict[int, dict] = field(default_factory=dict)    # iid -> {title, labels, state, notes}
+    tokens: set[str] = field(default_factory=set)           # GitLab's PRIVATE-TOKEN headers
+    vault_tokens: set[str] = field(default_factory=set)     # Vault's X-Vault-Token headers
     url: str = ""                                            # set once the server listens
 
     def handler(self):
@@ -71,21 +74,39 @@ class FakeApis:
 
             def do_GET(self):  # noqa: N802 - the stdlib's names
                 apis.tokens.add(self.headers.get("PRIVATE-TOKEN", ""))
-                page = int(parse_qs(urlsplit(self.path).query)["page"][0])
+                url = urlsplit(self.path)
+                if url.path.endswith("/issues"):
+                    query = parse_qs(url.query)
+                    found = [{"iid": iid, **issue} for iid, issue in sorted(apis.issues.items(), reverse=True)
+                             if issue["state"] == query["state"][0] and query["labels"][0] in issue["labels"]]
+                    return self._answer(200, found[:int(query["per_page"][0])])
+                page = int(parse_qs(url.query)["page"][0])
                 rows = [{"id": i, "body": b} for i, b in sorted(apis.notes.items())]
                 self._answer(200, rows[(page - 1) * 100: page * 100])
 
             def do_POST(self):  # noqa: N802
                 if self.path.startswith("/v1/secret/data/openrouter/"):
-                    apis.tokens.add(self.headers.get("X-Vault-Token", ""))
+                    apis.vault_tokens.add(self.headers.get("X-Vault-Token", ""))
                     apis.vault[self.path.rsplit("/", 1)[1]] = self._json()["data"]
                     return self._answer(200, {"data": {"version": 1}})
                 apis.tokens.add(self.headers.get("PRIVATE-TOKEN", ""))
+                if self.path.endswith("/issues"):
+                    payload, iid = self._json(), len(apis.issues) + 1
+                    apis.issues[iid] = {"title": payload["title"], "labels": payload["labels"].split(","),
+                                        "state": "opened", "notes": [payload["description"]]}
+                    return self._answer(201, {"iid": iid})
+                if "/issues/" in self.path:
+                    apis.issues[int(self.path.split("/")[-2])]["notes"].append(self._json()["body"])
+                    return self._answer(201, {"id": 1})
                 note_id = len(apis.notes) + 1
                 apis.notes[note_id] = self._json()["body"]
                 self._answer(201, {"id": note_id})
 
             def do_PUT(self):  # noqa: N802
+                if "/issues/" in self.path:
+                    apis.issues[int(self.path.rsplit("/", 1)[1])]["state"] = {"close": "closed"}[
+                        self._json()["state_event"]]
+                    return self._answer(200, {})
                 note_id = int(self.path.rsplit("/", 1)[1])
                 apis.notes[note_id] = self._json()["body"]
                 self._answer(200, {"id": note_id})
@@ -244,7 +265,7 @@ def assert_secrets_stored_and_hidden(apis: FakeApis, ws: Workspace) -> None:
     assert set(apis.vault) == NEW_KEYS
     for data in apis.vault.values():
         assert hashlib.sha256(data["key"].encode()).hexdigest() == data["hash"]
-    assert apis.tokens == {"fake-vault-token"}
+    assert apis.vault_tokens == {"fake-vault-token"}
     output = all_output(ws)
     for data in apis.vault.values():
         # On GitHub the only appearance is the runner's mask request, which the log never shows.
@@ -354,14 +375,27 @@ def test_gitlab_merge_request_note_is_posted_once_then_updated(workspace, emulat
     assert emulator.write_count() == 0
 
 
-def test_gitlab_apply_sends_secrets_to_vault_then_drift_passes(workspace, emulator, fake_apis):
+def test_gitlab_apply_sends_secrets_to_vault_then_drift_closes_its_issue(workspace, emulator, fake_apis):
     pipeline = load(GITLAB)
-    assert run_gitlab_job(pipeline, "drift", workspace) == 2
+    assert run_gitlab_job(pipeline, "drift", workspace) == 0, all_output(workspace)
+    assert run_gitlab_job(pipeline, "drift", workspace) == 0, all_output(workspace)
+    [issue] = fake_apis.issues.values()
+    assert issue["state"] == "opened" and issue["labels"] == ["orsync-drift"]
+    assert len(issue["notes"]) == 2 and "ds-notebooks" in issue["notes"][0]
     assert run_gitlab_job(pipeline, "plan-main", workspace) == 0, all_output(workspace)
     assert run_gitlab_job(pipeline, "apply", workspace) == 0, all_output(workspace)
     assert_secrets_stored_and_hidden(fake_apis, workspace)
     assert not list(workspace.root.glob("*secret*")), "secrets never touch the checkout"
     assert run_gitlab_job(pipeline, "drift", workspace) == 0, all_output(workspace)
+    [issue] = fake_apis.issues.values()
+    assert issue["state"] == "closed" and issue["notes"][-1].startswith("In sync")
+    assert fake_apis.tokens == {"fake-gitlab-token"}
+
+
+def test_gitlab_drift_that_cannot_read_the_org_fails_and_files_nothing(workspace, fake_apis):
+    workspace.secrets["OPENROUTER_MANAGEMENT_KEY"] = "fake-wrong-management-key"
+    assert run_gitlab_job(load(GITLAB), "drift", workspace) == 1
+    assert fake_apis.issues == {}
 
 
 def run_hook(ws: Workspace, changed: list[str]) -> int:
@@ -444,7 +478,7 @@ def test_every_action_is_on_a_node24_major():
 
 def test_orsync_is_installed_from_its_repository_at_this_release_tag(workspace):
     assert run_github_job(load(GITHUB), "plan", workspace) == 0, all_output(workspace)
-    assert run_gitlab_job(load(GITLAB), "drift", workspace) == 2
+    assert run_gitlab_job(load(GITLAB), "drift", workspace) == 0, all_output(workspace)
     log = Path(workspace.env["HOME"], "pip.log").read_text(encoding="utf-8")
     calls = [call.splitlines() for call in log.split("\n\n") if call.strip()]
     assert len(calls) == 2
@@ -454,3 +488,5 @@ def test_orsync_is_installed_from_its_repository_at_this_release_tag(workspace):
         assert requirement.name == "orsync"
         assert requirement.url == f"https://github.com/OWNER/orsync/archive/refs/tags/v{__version__}.tar.gz"
     assert "orsync==" not in GITHUB.read_text() + GITLAB.read_text()  # not on PyPI
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"/archive/refs/tags/v{__version__}.tar.gz" in readme

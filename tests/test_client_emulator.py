@@ -35,7 +35,7 @@ def test_keys_create_read_update_delete(emulator):
 
 def test_guardrails_create_read_update_delete(emulator):
     client = emulator.client()
-    guardrail = client.create_guardrail({"name": "client-test", "limit_usd": 3,
+    guardrail = client.create_guardrail({"name": "client-test", "limit_usd": 3, "reset_interval": "daily",
                                          "allowed_models": ["openai/gpt-4o-mini"]})
     assert client.get_guardrail(guardrail.id).name == "client-test"
     updated = client.update_guardrail(guardrail.id, {"allowed_models": ["openai/gpt-4o"],

@@ -228,7 +228,7 @@ def test_validate_the_example_org(capsys):
         main(["validate", str(EXAMPLE)])
 
     assert exited.value.code == 0
-    assert capsys.readouterr().out == f"{EXAMPLE}: valid (5 guardrails, 8 keys, 4 members, 5 smoke tests)\n"
+    assert capsys.readouterr().out == f"{EXAMPLE}: valid (7 guardrails, 10 keys, 5 members, 5 smoke tests)\n"
 
 
 def test_validate_counts_in_the_singular(tmp_path, capsys):

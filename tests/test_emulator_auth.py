@@ -36,7 +36,7 @@ def test_missing_unknown_and_inference_keys_are_refused(emulator, api_key, metho
     inference = emulator.http(api_key).request(method, path, json=body)
     assert inference.status_code == 403
     assert inference.json()["error"]["message"] == "Only management keys can perform this operation"
-    assert len(emulator.state.api_keys_newest_first()) == 3  # nothing was created
+    assert len(emulator.state.api_keys_newest_first()) == 4  # nothing was created
 
 
 def test_current_key_works_with_any_key(emulator, api_key):

@@ -13,7 +13,8 @@ from orsync.emulator.testing import RunningEmulator
 
 TEXT_MODELS = {"openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3.5-haiku",
                "anthropic/claude-sonnet-4", "google/gemini-2.5-flash",
-               "meta-llama/llama-3.1-8b-instruct", "mistralai/mistral-small"}
+               "meta-llama/llama-3.1-8b-instruct", "meta-llama/llama-3.1-8b-instruct:free",
+               "mistralai/mistral-small"}
 EMBEDDING_MODELS = {"openai/text-embedding-3-small", "openai/text-embedding-3-large"}
 
 
@@ -70,7 +71,8 @@ def test_models_lists_text_models_unless_other_outputs_are_asked(public):
 
 def test_models_filter_by_category_and_every_listed_parameter(public):
     assert ids(public.get("/models", params={"category": "roleplay"})) == {
-        "anthropic/claude-3.5-haiku", "meta-llama/llama-3.1-8b-instruct"}
+        "anthropic/claude-3.5-haiku", "meta-llama/llama-3.1-8b-instruct",
+        "meta-llama/llama-3.1-8b-instruct:free"}
     assert ids(public.get("/models", params={"supported_parameters": "tools,top_k"})) == {
         "anthropic/claude-3.5-haiku", "anthropic/claude-sonnet-4", "meta-llama/llama-3.1-8b-instruct"}
     refused = public.get("/models", params={"category": "cooking"})
@@ -84,7 +86,7 @@ def test_models_page_only_when_asked(public):
     assert len(first["data"]) == 3 and first["total_count"] == len(TEXT_MODELS)
     assert first["links"]["next"] == "/api/v1/models?offset=3&limit=3"
     rest = public.get("/models", params={"offset": 6, "limit": 3}).json()
-    assert [m["id"] for m in rest["data"]] == [whole["data"][6]["id"]]
+    assert [m["id"] for m in rest["data"]] == [m["id"] for m in whole["data"][6:]]
     assert rest["links"]["next"] is None
 
 
@@ -166,7 +168,7 @@ def _bad_catalogs() -> list[tuple[dict, str]]:
         (unknown_provider, r"seed catalog.models\[1\].endpoints\[0\]: provider 'nobody'"),
         (bad_context, r"seed catalog.models\[2\]: context_length must be an integer"),
         (modalities_as_text, r"seed catalog.models\[0\]: output_modalities must be a list of strings"),
-        (twice, r"seed catalog.models\[10\]: model 'openai/gpt-4o-mini' is listed twice"),
+        (twice, r"seed catalog.models\[11\]: model 'openai/gpt-4o-mini' is listed twice"),
         ([], r"seed catalog: expected a mapping with providers and models"),
     ]
 

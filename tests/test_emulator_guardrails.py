@@ -134,7 +134,7 @@ def test_assigning_a_key_elsewhere_moves_it_and_unknown_hashes_are_not_counted(a
     row = next(r for r in rows["data"] if r["key_hash"] == key.hash)
     assert (row["key_name"], row["key_label"], row["guardrail_id"]) == ("ci-smoke", key.label, prod)
     assert row["assigned_by"] == "user_2dHFtAliceAdmin00000000001"
-    assert key_rows(api)["total_count"] == 2  # org-wide: each key once
+    assert key_rows(api)["total_count"] == 3  # org-wide: each key once (research's included)
 
 
 def test_unassign_counts_only_keys_under_that_guardrail(api, emulator):

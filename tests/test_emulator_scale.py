@@ -28,3 +28,67 @@ def test_ten_thousand_keys_list_in_one_hundred_pages(make_emulator):
     assert stamps == sorted(stamps, reverse=True)
     hidden = api.get("/keys", params={"offset": 9_980}).json()["data"]
     assert len(hidden) == 10_000 - 11 - 9_980  # 11 disabled keys are hidden by default
+
+
+# --- what a request costs the store, counted in SQLite VM steps (deterministic, not timed) --------
+
+def vm_steps(state, action) -> int:
+    """How many SQLite virtual-machine steps (in tens) `action` runs: the store's work,
+    counted the same on any machine, where a wall clock would be noisy."""
+    count = [0]
+
+    def tick() -> int:
+        count[0] += 1
+        return 0
+
+    state.db.conn.set_progress_handler(tick, 10)
+    try:
+        action()
+    finally:
+        state.db.conn.set_progress_handler(None, 0)
+    return count[0]
+
+
+def tied_seed(count: int) -> dict:
+    """Keys in runs of 500 that share a timestamp, as seeded orgs do."""
+    return {"keys": [{"name": f"svc-{n:05d}", "disabled": n % 997 == 0,
+                      "created_at": f"2025-01-{1 + n // 500 % 28:02d}T00:00:00Z"} for n in range(count)]}
+
+
+def management_app(seed: dict):
+    from orsync.emulator.app import EmulatorApp
+    from orsync.emulator.store.state import EmulatorState
+
+    app = EmulatorApp(EmulatorState.from_seed(seed), management_key="sk-or-v1-fake-mgmt-key")
+    auth = {"Authorization": "Bearer sk-or-v1-fake-mgmt-key"}
+    return app, lambda method, path, query="", body=b"": app.handle(
+        method, "/api/v1" + path, query=query, headers=auth, body=body)
+
+
+def test_every_keys_page_costs_the_same_at_any_offset():
+    """DESIGN.md "The emulator": a list page costs the same at offset 0 and deep in the org
+    (issue 12: each page walked from the first row to its offset)."""
+    app, call = management_app(tied_seed(20_000))
+    listing = "include_disabled=true&offset="
+    first = vm_steps(app.state, lambda: call("GET", "/keys", listing + "0"))
+    assert first > 0
+    walked = [vm_steps(app.state, lambda: call("GET", "/keys", f"{listing}{offset}"))
+              for offset in range(0, 20_000, 100)]
+    assert max(walked) <= 1.5 * first
+    call("PATCH", f"/keys/{app.state.key_named('svc-00007').hash}", body=b'{"disabled": true}')
+    call("GET", "/keys", listing + "19900")  # after a write: one index scan notes every boundary
+    deep = vm_steps(app.state, lambda: call("GET", "/keys", listing + "19900"))
+    assert deep <= 1.5 * first
+
+
+def test_a_write_costs_the_same_in_a_small_and_a_large_org():
+    """DESIGN.md "The emulator": a write costs the same at 1,000 and 20,000 keys (issue 12:
+    each write rewrote the whole state)."""
+    costs = []
+    for size in (1_000, 20_000):
+        app, call = management_app(tied_seed(size))
+        key_hash = app.state.key_named("svc-00042").hash
+        costs.append((vm_steps(app.state, lambda: call("PATCH", f"/keys/{key_hash}", body=b'{"limit": 3}')),
+                      vm_steps(app.state, lambda: call("POST", "/keys", body=b'{"name": "one-more"}'))))
+    (small_patch, small_post), (large_patch, large_post) = costs
+    assert large_patch <= 1.5 * small_patch and large_post <= 1.5 * small_post

@@ -1,5 +1,8 @@
-"""Every one of the 39 endpoints in scope, driven over loopback HTTP, answers bodies (errors and
-server-sent events included) that the official OpenAPI schemas accept.
+"""Every endpoint in scope, driven over loopback HTTP, answers bodies (errors, failure shapes and
+server-sent events included) that the official OpenAPI schemas accept, with today's newer
+fields required (tests/openapi_newer.py). In scope: the .lap's 39 endpoints, every operation of
+/workspaces*, /keys*, /guardrails*, /organization/* and /key in the reference document, and
+GET|PATCH /organization/settings.
 
 One case per documented status the emulator produces. JSON bodies go through
 `tests/openapi_schema.validate_response`; each server-sent event is checked against the
@@ -78,7 +81,38 @@ class Env:
             return created.json()["data"]["id"]
         if name == "generation":
             return self.client("ci").post("/chat/completions", json=CHAT).json()["id"]
+        if name == "ws":
+            return self.workspace()["id"]
+        if name == "ws_guardrail":
+            return self.workspace()["default_guardrail_id"]
+        if name == "default_ws":
+            return state.default_workspace_id
         raise KeyError(name)
+
+    def workspace(self) -> dict:
+        """The workspace `schema-ws` (made on first use after a reset), with bob as a member."""
+        client = self._clients("management")
+        found = client.get("/workspaces/schema-ws")
+        if found.status_code == 200:
+            return found.json()["data"]
+        made = client.post("/workspaces", json={"name": "Schema", "slug": "schema-ws"}).json()["data"]
+        client.post("/workspaces/schema-ws/members/add", json={"user_ids": [self.value("bob")]})
+        return made
+
+    def budget(self) -> None:
+        self.workspace()
+        self._clients("management").put("/workspaces/schema-ws/budgets/monthly", json={"limit_usd": 50})
+
+    def without_enterprise(self) -> None:
+        self.emulator.control("PATCH", "/org", {"enterprise": False})
+
+    def short_pages(self) -> None:
+        """ci-smoke deleted while assignment pages come back short: its row still counts."""
+        self.emulator.control("POST", "/failures", {"switch": "short_assignment_pages", "enabled": True})
+        self._clients("management").delete(f"/keys/{self.value('ci')}")
+
+    def materialised_default(self) -> None:
+        self._clients("management").patch(f"/guardrails/{self.value('ws_guardrail')}", json={"enforce_zdr": True})
 
     def activity_yesterday(self) -> None:
         """One call, booked as made yesterday: GET /activity reports completed days only."""
@@ -131,6 +165,11 @@ class Case:
         return SCHEMA_TWINS.get(template, template)
 
 
+def shape(name: str) -> Callable[[Env], None]:
+    """A `before` hook: the case's request gets this failure shape (`/_emulator/failures`)."""
+    return lambda env: env.emulator.control("POST", "/failures", {"shape": name})
+
+
 def fault(kind: str) -> Callable[[Env], None]:
     """A `before` hook: every API request of the case fails with this injected fault."""
     return lambda env: env.emulator.set_faults(1.0, kinds=[kind])
@@ -147,6 +186,7 @@ def _filled(value: Any, env: Env) -> Any:
 
 
 KEY, GUARDRAIL = "/keys/{hash}", "/guardrails/{id}"
+WS, WSB = "/workspaces/{id}", "/workspaces/{id}/budgets/{interval}"
 G_KEYS, G_MEMBERS = "/guardrails/{id}/assignments/keys", "/guardrails/{id}/assignments/members"
 ENDPOINTS = "/models/{author}/{slug}/endpoints"
 CASES = [
@@ -219,6 +259,146 @@ CASES = [
     Case("unassign members", 200, "management", "POST",
          "/guardrails/{guardrail}/assignments/members/remove", {"member_user_ids": ["{bob}"]},
          template=G_MEMBERS + "/remove"),
+    # --- workspaces (reference spec; API-NOTES "Workspaces") ---
+    Case("list workspaces", 200, "management", "GET", "/workspaces", params={"limit": 5}),
+    Case("list workspaces without auth", 401, "anonymous", "GET", "/workspaces"),
+    Case("list workspaces with an API key", 403, "ci", "GET", "/workspaces"),
+    Case("create workspace", 201, "management", "POST", "/workspaces", {"name": "Prod", "slug": "prod-eu"}),
+    Case("create workspace with a bad slug", 400, "management", "POST", "/workspaces", {"name": "x", "slug": "Bad Slug"}),
+    Case("create workspace without auth", 401, "anonymous", "POST", "/workspaces", {"name": "x", "slug": "x"}),
+    Case("create workspace with an API key", 403, "ci", "POST", "/workspaces", {"name": "x", "slug": "x"}),
+    Case("get workspace", 200, "management", "GET", "/workspaces/{ws}", template=WS),
+    Case("get workspace by slug", 200, "management", "GET", "/workspaces/schema-ws", template=WS,
+         before=Env.workspace),
+    Case("get missing workspace", 404, "management", "GET", "/workspaces/nowhere", template=WS),
+    Case("get workspace without auth", 401, "anonymous", "GET", "/workspaces/x", template=WS),
+    Case("update workspace", 200, "management", "PATCH", "/workspaces/{ws}", {"description": "d"}, template=WS),
+    Case("update workspace badly", 400, "management", "PATCH", "/workspaces/{ws}", {"name": ""}, template=WS),
+    Case("update missing workspace", 404, "management", "PATCH", "/workspaces/nowhere", {"name": "x"}, template=WS),
+    Case("update workspace with an API key", 403, "ci", "PATCH", "/workspaces/x", {"name": "x"}, template=WS),
+    Case("update workspace without auth", 401, "anonymous", "PATCH", "/workspaces/x", {"name": "x"}, template=WS),
+    Case("delete workspace", 200, "management", "DELETE", "/workspaces/{ws}", template=WS),
+    Case("delete the default workspace unconfirmed", 400, "management", "DELETE", "/workspaces/{default_ws}",
+         template=WS),
+    Case("delete the default workspace", 403, "management", "DELETE", "/workspaces/{default_ws}",
+         params={"confirm_default_workspace_deletion": "true"}, template=WS),
+    Case("delete missing workspace", 404, "management", "DELETE", "/workspaces/nowhere", template=WS),
+    Case("delete workspace without auth", 401, "anonymous", "DELETE", "/workspaces/x", template=WS),
+    Case("workspace members", 200, "management", "GET", "/workspaces/{ws}/members", template=WS + "/members"),
+    Case("default workspace members", 200, "management", "GET", "/workspaces/{default_ws}/members",
+         template=WS + "/members"),
+    Case("members of missing workspace", 404, "management", "GET", "/workspaces/nowhere/members",
+         template=WS + "/members"),
+    Case("workspace members with an API key", 403, "ci", "GET", "/workspaces/x/members", template=WS + "/members"),
+    Case("workspace members without auth", 401, "anonymous", "GET", "/workspaces/x/members",
+         template=WS + "/members"),
+    Case("add workspace members", 200, "management", "POST", "/workspaces/{ws}/members/add",
+         {"user_ids": ["user_2dHFtCarolMember0000000003"]}, template=WS + "/members/add"),
+    Case("add no workspace members", 400, "management", "POST", "/workspaces/{ws}/members/add",
+         {"user_ids": []}, template=WS + "/members/add"),
+    Case("add members to missing workspace", 404, "management", "POST", "/workspaces/nowhere/members/add",
+         {"user_ids": ["u"]}, template=WS + "/members/add"),
+    Case("add members with an API key", 403, "ci", "POST", "/workspaces/x/members/add",
+         {"user_ids": ["u"]}, template=WS + "/members/add"),
+    Case("add members without auth", 401, "anonymous", "POST", "/workspaces/x/members/add",
+         {"user_ids": ["u"]}, template=WS + "/members/add"),
+    Case("remove workspace members", 200, "management", "POST", "/workspaces/{ws}/members/remove",
+         {"user_ids": ["{bob}"]}, template=WS + "/members/remove"),
+    Case("remove no workspace members", 400, "management", "POST", "/workspaces/{ws}/members/remove",
+         {"user_ids": []}, template=WS + "/members/remove"),
+    Case("remove members of missing workspace", 404, "management", "POST", "/workspaces/nowhere/members/remove",
+         {"user_ids": ["u"]}, template=WS + "/members/remove"),
+    Case("remove members with an API key", 403, "ci", "POST", "/workspaces/x/members/remove",
+         {"user_ids": ["u"]}, template=WS + "/members/remove"),
+    Case("remove members without auth", 401, "anonymous", "POST", "/workspaces/x/members/remove",
+         {"user_ids": ["u"]}, template=WS + "/members/remove"),
+    Case("workspace budgets", 200, "management", "GET", "/workspaces/{ws}/budgets", template=WS + "/budgets",
+         before=Env.budget),
+    Case("budgets of missing workspace", 404, "management", "GET", "/workspaces/nowhere/budgets",
+         template=WS + "/budgets"),
+    Case("budgets without Enterprise", 403, "management", "GET", "/workspaces/{ws}/budgets",
+         template=WS + "/budgets", before=Env.without_enterprise),
+    Case("budgets without auth", 401, "anonymous", "GET", "/workspaces/x/budgets", template=WS + "/budgets"),
+    Case("get budget", 200, "management", "GET", "/workspaces/{ws}/budgets/monthly", template=WSB,
+         before=Env.budget),
+    Case("get budget of a bad interval", 400, "management", "GET", "/workspaces/{ws}/budgets/yearly", template=WSB),
+    Case("get unset budget", 404, "management", "GET", "/workspaces/{ws}/budgets/daily", template=WSB),
+    Case("get budget without Enterprise", 403, "management", "GET", "/workspaces/{ws}/budgets/daily",
+         template=WSB, before=Env.without_enterprise),
+    Case("get budget without auth", 401, "anonymous", "GET", "/workspaces/x/budgets/daily", template=WSB),
+    Case("put budget", 200, "management", "PUT", "/workspaces/{ws}/budgets/lifetime",
+         {"limit_usd": 100, "include_byok_in_budgets": True}, template=WSB),
+    Case("put budget out of order", 400, "management", "PUT", "/workspaces/{ws}/budgets/daily",
+         {"limit_usd": 60}, template=WSB, before=Env.budget),
+    Case("put budget in missing workspace", 404, "management", "PUT", "/workspaces/nowhere/budgets/daily",
+         {"limit_usd": 1}, template=WSB),
+    Case("put budget without Enterprise", 403, "management", "PUT", "/workspaces/{ws}/budgets/daily",
+         {"limit_usd": 1}, template=WSB, before=Env.without_enterprise),
+    Case("put budget without auth", 401, "anonymous", "PUT", "/workspaces/x/budgets/daily",
+         {"limit_usd": 1}, template=WSB),
+    Case("delete budget", 200, "management", "DELETE", "/workspaces/{ws}/budgets/monthly", template=WSB,
+         before=Env.budget),
+    Case("delete budget of a bad interval", 400, "management", "DELETE", "/workspaces/{ws}/budgets/x", template=WSB),
+    Case("delete unset budget", 404, "management", "DELETE", "/workspaces/{ws}/budgets/weekly", template=WSB),
+    Case("delete budget without Enterprise", 403, "management", "DELETE", "/workspaces/{ws}/budgets/weekly",
+         template=WSB, before=Env.without_enterprise),
+    Case("delete budget without auth", 401, "anonymous", "DELETE", "/workspaces/x/budgets/weekly", template=WSB),
+    # --- organization settings (newer than the reference document) ---
+    Case("org settings", 200, "management", "GET", "/organization/settings"),
+    Case("org settings with an API key", 403, "ci", "GET", "/organization/settings"),
+    Case("org settings without auth", 401, "anonymous", "GET", "/organization/settings"),
+    Case("update org settings", 200, "management", "PATCH", "/organization/settings",
+         {"is_filtered_model_catalog_enabled": True}),
+    Case("update org settings badly", 400, "management", "PATCH", "/organization/settings",
+         {"is_filtered_model_catalog_enabled": 1}),
+    Case("update org settings with an API key", 403, "ci", "PATCH", "/organization/settings", {}),
+    Case("update org settings without auth", 401, "anonymous", "PATCH", "/organization/settings", {}),
+    # --- workspaces in the key and guardrail routes ---
+    Case("list keys of a workspace", 200, "management", "GET", "/keys",
+         params={"workspace_id": "{ws}", "include_expired": "true"}),
+    Case("list keys of a missing workspace", 400, "management", "GET", "/keys", params={"workspace_id": "nowhere"}),
+    Case("create key in a workspace", 201, "management", "POST", "/keys", {"name": "w", "workspace_id": "{ws}"}),
+    Case("move key", 200, "management", "PATCH", "/keys/{ci}", {"workspace_id": "{ws}"}, template=KEY),
+    Case("list guardrails of a workspace", 200, "management", "GET", "/guardrails",
+         params={"workspace_id": "{ws}"}, before=Env.materialised_default),
+    Case("create guardrail in a workspace", 201, "management", "POST", "/guardrails",
+         {"name": "w", "workspace_id": "{ws}", "allowed_models": ["openai/gpt-4o-mini"]}),
+    Case("create guardrail with a lookahead", 400, "management", "POST", "/guardrails",
+         {"name": "w", "content_filters": [{"pattern": "a(?=b)", "action": "block"}]}),
+    Case("create guardrail with a budget but no interval", 400, "management", "POST", "/guardrails",
+         {"name": "w", "limit_usd": 5}),
+    Case("get unmaterialised default guardrail", 404, "management", "GET", "/guardrails/{ws_guardrail}",
+         template=GUARDRAIL),
+    Case("materialise default guardrail", 200, "management", "PATCH", "/guardrails/{ws_guardrail}",
+         {"allowed_models": ["openai/gpt-4o-mini"]}, template=GUARDRAIL),
+    Case("rename default guardrail", 400, "management", "PATCH", "/guardrails/{ws_guardrail}",
+         {"name": "x"}, template=GUARDRAIL),
+    Case("delete default guardrail", 403, "management", "DELETE", "/guardrails/{ws_guardrail}",
+         template=GUARDRAIL, before=Env.materialised_default),
+    Case("assign keys to default guardrail", 400, "management", "POST", "/guardrails/{ws_guardrail}/assignments/keys",
+         {"key_hashes": ["{prod}"]}, template=G_KEYS),
+    Case("assign key across workspaces", 400, "management", "POST", "/guardrails/{guardrail}/assignments/keys",
+         {"key_hashes": ["{ci}"]}, template=G_KEYS, before=lambda env: env.client("management").patch(
+             f"/keys/{env.value('ci')}", json={"workspace_id": env.value("ws")})),
+    # --- failure shapes (API-NOTES "Failure shapes the real API produces") ---
+    Case("rate-limited key listing", 429, "management", "GET", "/keys", before=shape("rate_limited")),
+    Case("rate-limited chat without Retry-After", 429, "prod", "POST", "/chat/completions", CHAT,
+         before=shape("rate_limited_no_retry_after")),
+    Case("chat unavailable", 503, "prod", "POST", "/chat/completions", CHAT, before=shape("unavailable")),
+    Case("chat with a management key", 401, "management", "POST", "/chat/completions", CHAT),
+    Case("chat stream failing mid-stream", 200, "prod", "POST", "/chat/completions", {**CHAT, "stream": True},
+         stream=True, before=shape("error_mid_stream")),
+    Case("responses stream failing mid-stream", 200, "prod", "POST", "/responses",
+         {"model": "openai/gpt-4o-mini", "input": "hi", "stream": True}, stream=True,
+         before=shape("error_mid_stream")),
+    Case("messages stream failing mid-stream", 200, "prod", "POST", "/messages", {**HAIKU, "stream": True},
+         stream=True, before=shape("error_mid_stream")),
+    Case("chat with an error inside a 200", 200, "prod", "POST", "/chat/completions", CHAT,
+         before=shape("error_in_200")),
+    Case("responses with an error inside a 200", 200, "prod", "POST", "/responses",
+         {"model": "openai/gpt-4o-mini", "input": "hi"}, before=shape("error_in_200")),
+    Case("short assignment page", 200, "management", "GET", "/guardrails/{guardrail}/assignments/keys",
+         params={"limit": 1}, template=G_KEYS, before=Env.short_pages),
     # --- catalog ---
     Case("models", 200, "anonymous", "GET", "/models"),
     Case("models, filtered and paged", 200, "anonymous", "GET", "/models", params={
@@ -293,10 +473,12 @@ CASES = [
 
 
 def test_every_endpoint_in_scope_is_covered():
+    """The .lap's 39, every operation of /workspaces*, /keys*, /guardrails*, /organization/*
+    and /key in the reference document, and GET|PATCH /organization/settings (newer)."""
     covered = {(c.method, c.template or c.path) for c in CASES}
     documented = {(m.upper(), p) for p, ops in _scope()["paths"].items() for m in ops}
     assert documented | {("GET", "/rerank/models")} == covered
-    assert len(covered) == 39
+    assert len(covered) == 39 + 12 + 2
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""EmulatorState: seeding, invariants, the JSON round trip."""
+"""EmulatorState: seeding (workspaces included), invariants, the JSON round trip, the store."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def state() -> EmulatorState:
 
 def test_default_seed_is_a_small_realistic_org(state):
     assert len(state.members) == 4 and all(m.startswith("user_") for m in state.members)
-    assert {k.name for k in state.api_keys_newest_first()} == {"prod-backend", "ci-smoke", "old-prototype"}
-    assert {g.name for g in state.guardrails.values()} == {"ci-policy", "prod-budget"}
+    assert {k.name for k in state.api_keys_newest_first()} == {
+        "prod-backend", "ci-smoke", "old-prototype", "research-notebook"}
+    assert {g.name for g in state.guardrails.values()} == {"ci-policy", "prod-budget", "research-policy"}
     assert state.guardrail_of_key(state.key_named("ci-smoke").hash).name == "ci-policy"
     assert state.guardrail_of_member("user_2dHFtCarolMember0000000003").name == "ci-policy"
     assert state.credits.total_credits == 150.0
@@ -49,6 +50,8 @@ def test_key_holds_one_guardrail_and_deletes_drop_assignments(state):
     carol_guardrail = state.guardrail_of_member("user_2dHFtCarolMember0000000003")
     state.delete_guardrail(carol_guardrail.id)
     assert state.member_assignments == {}
+    with pytest.raises(KeyError):
+        state.delete_guardrail(carol_guardrail.id)
 
 
 def test_unknown_key_or_member_is_not_assigned(state):
@@ -113,3 +116,138 @@ def test_ten_thousand_key_seed_builds_indexes():
     assert len(state.api_keys_newest_first()) == 10_000
     assert len(state.key_assignments) == 10_000
     assert len({k.secret for k in state.keys.values()}) == 10_000
+
+
+# --- workspaces in the seed and the schema ------------------------------------------------------
+
+def test_default_seed_has_a_second_workspace_with_a_key_and_a_guardrail(state):
+    """Issue 12: the default seed gets a second workspace with a key and a guardrail in it."""
+    default, research = state.workspaces_in_order()
+    assert default.is_default and default.id == state.default_workspace_id
+    assert (research.slug, research.name) == ("research", "Research")
+    assert state.workspace("research") is research and state.workspace(research.id) is research
+    notebook = state.key_named("research-notebook")
+    assert notebook.workspace_id == research.id
+    assert state.guardrail_of_key(notebook.hash).workspace_id == research.id
+    assert [m.user_id for m in state.workspace_members(research.id)] == ["user_2dHFtBobMember000000000002"]
+    assert state.key_named("ci-smoke").workspace_id == default.id
+
+
+def test_default_guardrail_ids_are_deterministic_per_workspace():
+    """API-NOTES "Workspaces": each workspace's default guardrail has a deterministic id."""
+    one = EmulatorState.from_seed({"workspace_id": "11111111-1111-4111-8111-111111111111"})
+    two = EmulatorState.from_seed({"workspace_id": "11111111-1111-4111-8111-111111111111"})
+    other = EmulatorState.from_seed({})
+    assert one.default_workspace().default_guardrail_id == two.default_workspace().default_guardrail_id
+    assert one.default_workspace().default_guardrail_id != other.default_workspace().default_guardrail_id
+    assert one.default_workspace().public()["default_guardrail_id"] == one.default_guardrail_id(
+        "11111111-1111-4111-8111-111111111111")
+    assert one.guardrails.get(one.default_workspace().default_guardrail_id) is None  # until PATCHed
+
+
+def test_seed_workspaces_place_keys_guardrails_members_budgets_and_default_guardrail():
+    state = EmulatorState.from_seed({
+        "members": [{"id": "user_a", "email": "a@example.com"}],
+        "workspaces": [{"slug": "lab", "name": "Lab", "members": ["a@example.com"],
+                        "budgets": {"monthly": 300, "daily": 25},
+                        "default_guardrail": {"limit_usd": 5, "reset_interval": "daily"}}],
+        "keys": [{"name": "ci"}, {"name": "ci", "workspace": "lab"}],
+        "guardrails": [{"name": "g", "workspace": "lab"}],
+        "key_assignments": [{"guardrail": "g", "key": "lab/ci"}],
+        "member_assignments": [{"guardrail": "g", "member": "a@example.com"}],
+    })
+    lab = state.workspace("lab")
+    in_lab = state.keys_page(lab.id, 0, 100, include_disabled=True, include_expired=True,
+                             now=__import__("datetime").datetime.now())
+    assert [k.name for k in in_lab] == ["ci"] and state.guardrail_of_key(in_lab[0].hash).name == "g"
+    assert {b.interval: b.limit_usd for b in state.workspace_budgets(lab.id)} == {"monthly": 300, "daily": 25}
+    default_guardrail = state.guardrails[lab.default_guardrail_id]
+    assert default_guardrail.is_workspace_default and default_guardrail.name == f"Workspace {lab.id} Default"
+    assert "is_workspace_default" not in default_guardrail.public()
+    assert state.guardrail_of_member("user_a", lab.id).name == "g"
+    assert state.guardrail_of_member("user_a") is None  # one direct guardrail per workspace
+
+
+@pytest.mark.parametrize(("seed", "message"), [
+    ({"keys": [{"name": "a", "workspace": "nope"}]}, "keys[0]: workspace 'nope' not found"),
+    ({"workspaces": [{"slug": "x"}]}, "workspaces[0]: 'name' is required"),
+    ({"workspaces": [{"slug": "x", "name": "X", "budgets": {"hourly": 1}}]}, "unknown interval 'hourly'"),
+    ({"workspaces": [{"slug": "default", "name": "Again"}]}, "workspace slug 'default' already in use"),
+])
+def test_bad_workspace_seeds_name_the_entry(seed, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        EmulatorState.from_seed(seed)
+
+
+def test_deleting_a_workspace_drops_what_lives_in_it(state):
+    research = state.workspace("research")
+    state.delete_workspace(research.id)
+    assert state.workspace("research") is None and state.key_named("research-notebook") is None
+    assert all(g.workspace_id != research.id for g in state.guardrails.values())
+    assert state.workspace_members(research.id) == []
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+def test_a_record_changed_outside_a_transaction_is_written_at_once(tmp_path):
+    path = tmp_path / "state.db"
+    state = EmulatorState.open(path, {"keys": [{"name": "k"}]})
+    state.key_named("k").limit = 7
+    assert EmulatorState.open(path).key_named("k").limit == 7
+
+
+def test_a_failed_transaction_changes_nothing(state):
+    key = state.key_named("ci-smoke")
+    with pytest.raises(RuntimeError):
+        with state.lock:
+            key.name = "renamed"
+            state.add_key("half-made")
+            raise RuntimeError("handler failed")
+    assert state.key_named("ci-smoke").name == "ci-smoke" and state.key_named("half-made") is None
+
+
+def test_keys_pages_are_the_same_by_cursor_and_by_offset():
+    """Every page of a keys listing, fetched in order, out of order and after a write."""
+    from datetime import datetime, timezone
+
+    seed = {"keys": [{"name": f"k{n:04d}", "disabled": n % 7 == 0,
+                      "created_at": f"2025-01-{1 + n % 28:02d}T00:00:00Z"} for n in range(1_050)]}
+    state = EmulatorState.from_seed(seed)
+    now = datetime.now(timezone.utc)
+    expected = [k.hash for k in state.api_keys_newest_first() if not k.disabled]
+
+    def page(offset):
+        return [k.hash for k in state.keys_page(state.workspace_id, offset, 100, include_disabled=False,
+                                                include_expired=False, now=now)]
+
+    assert [h for offset in range(0, 1_000, 100) for h in page(offset)] == expected[:1_000]
+    assert page(700) == expected[700:800] and page(350) == expected[350:450]
+    state.add_key("newest", created_at="2026-01-01T00:00:00Z")
+    assert page(800)[1:] == expected[799:899][1:] and page(0)[0] == state.key_named("newest").hash
+
+
+def test_the_seed_in_docs_emulator_md_seeds_the_org_it_describes():
+    """docs/emulator.md "Seeding your org for CI": the example works as written."""
+    import yaml
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "emulator.md").read_text(encoding="utf-8")
+    section = text.split("### Seeding your org for CI", 1)[1]
+    state = EmulatorState.from_seed(yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0]))
+    research = state.workspace("research")
+    notebook = state.key_named("notebook")
+    assert notebook.workspace_id == research.id and state.guardrail_of_key(notebook.hash).name == "research-policy"
+    assert state.guardrail_of_member("user_bob", research.id).name == "research-policy"
+    assert {b.interval for b in state.workspace_budgets(research.id)} == {"monthly", "daily"}
+    assert state.guardrails[research.default_guardrail_id].limit_usd == 50
+    assert state.find_key_by_secret("sk-or-v1-emu-ci-fake").is_management
+
+
+def test_seeded_guardrails_store_canonical_model_slugs_as_the_api_does():
+    """API-NOTES "Model slugs in guardrails": stored as canonical slugs, in request order,
+    duplicates dropped, `:variant` kept, unknown ids as given; a seed reads back the same way."""
+    state = EmulatorState.from_seed({"guardrails": [{"name": "g", "allowed_models": [
+        "openai/gpt-4o-mini", "openai/gpt-4o-mini-2024-07-18", "openai/gpt-4o-mini:free",
+        "acme/unknown-model"]}]})
+    assert state.guardrails.values()[0].allowed_models == [
+        "openai/gpt-4o-mini-2024-07-18", "openai/gpt-4o-mini-2024-07-18:free", "acme/unknown-model"]

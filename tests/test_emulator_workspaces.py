@@ -345,3 +345,35 @@ def test_the_control_surface_creates_moves_and_renames_keys_by_hand(api, emulato
                              {"workspace": emulator.state.default_workspace_id, "name": "renamed"})
     assert moved["data"]["name"] == "renamed"
     assert made["data"]["hash"] in listed_keys(api)
+
+
+def test_a_guardrails_workspace_is_fixed_at_creation(api):
+    """API-NOTES "Workspaces": "A guardrail's workspace is fixed at creation (change = replace)"
+    (official Terraform provider docs/resources): PATCH does not take `workspace_id`."""
+    workspace = new_workspace(api, "team-r")
+    made = new_guardrail(api)
+    refused = api.patch(f"/guardrails/{made['id']}", json={"workspace_id": workspace["id"]})
+    assert "Unrecognized key" in error(refused, "/guardrails/{id}", 400)
+
+
+def test_a_workspace_needs_a_name_and_a_slug(api):
+    """API-NOTES "Workspaces": "`POST /workspaces` needs `name` and `slug`"."""
+    validated_json(api.post("/workspaces", json={"name": "No slug"}), "/workspaces", 400)
+    validated_json(api.post("/workspaces", json={"slug": "no-name"}), "/workspaces", 400)
+
+
+def test_members_keep_their_org_role(api):
+    """API-NOTES "Workspaces": workspace members "keep their org role"."""
+    new_workspace(api, "team-s")
+    alice = "user_2dHFtAliceAdmin00000000001"
+    added = api.post("/workspaces/team-s/members/add", json={"user_ids": [alice]})
+    assert validated_json(added, "/workspaces/{id}/members/add", 200)["data"][0]["role"] == "admin"
+
+
+def test_a_default_guardrail_cannot_be_assigned_to_members(api, emulator):
+    """API-NOTES "Workspaces": "legacy and default guardrails cannot be assigned to members"."""
+    default_id = validated_json(api.get(f"/workspaces/{emulator.state.default_workspace_id}"),
+                                "/workspaces/{id}", 200)["data"]["default_guardrail_id"]
+    api.patch(f"/guardrails/{default_id}", json={"enforce_zdr": False}).raise_for_status()
+    refused = api.post(f"/guardrails/{default_id}/assignments/members", json={"member_user_ids": [BOB]})
+    error(refused, "/guardrails/{id}/assignments/members", 400)

@@ -23,15 +23,25 @@ DOT_STRING = r'"((?:[^"\\]|\\.)*)"'
 DOT_NODE = re.compile(rf"  (\w+) \[label={DOT_STRING}, shape=(\w+)\];")
 DOT_EDGE = re.compile(rf"  (\w+) -> (\w+)(?: \[label={DOT_STRING}\])?;")
 DOT_KINDS = {"box": "guardrail", "ellipse": "key", "house": "member"}
+MERMAID_GROUP = re.compile(r'  subgraph w\d+\["(.*)"\]')
+DOT_GROUP = re.compile(r"  subgraph cluster_w\d+ \{")
+DOT_GROUP_LABEL = re.compile(rf"    label={DOT_STRING};")
+GROUPS: dict = {}   # (kind, label) -> the workspace group the last parse drew it in
 
 
 def parse_mermaid(text: str) -> tuple[set, set]:
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
     nodes, edges = {}, []
+    group = None
     for line in lines[1:]:
-        if node := MERMAID_NODE.fullmatch(line):
+        if opened := MERMAID_GROUP.fullmatch(line):
+            group = _mermaid_unescape(opened[1])
+        elif line == "  end":
+            group = None
+        elif node := MERMAID_NODE.fullmatch(line.removeprefix("  " if group else "")):
             nodes[node[1]] = (MERMAID_KINDS[node[2]], _mermaid_unescape(node[3]))
+            GROUPS[(nodes[node[1]])] = group
         elif edge := MERMAID_EDGE.fullmatch(line):
             edges.append((edge[1], edge[3], _mermaid_unescape(edge[2] or "")))
         else:
@@ -47,9 +57,17 @@ def parse_dot(text: str) -> tuple[set, set]:
     lines = text.splitlines()
     assert lines[:2] == ["digraph orsync {", "  rankdir=LR;"] and lines[-1] == "}"
     nodes, edges = {}, []
+    group = None
     for line in lines[2:-1]:
-        if node := DOT_NODE.fullmatch(line):
+        if DOT_GROUP.fullmatch(line):
+            group = ""
+        elif (label := DOT_GROUP_LABEL.fullmatch(line)) and group == "":
+            group = _dot_unescape(label[1])
+        elif line == "  }":
+            group = None
+        elif node := DOT_NODE.fullmatch(line.removeprefix("  " if group else "")):
             nodes[node[1]] = (DOT_KINDS[node[3]], _dot_unescape(node[2]))
+            GROUPS[nodes[node[1]]] = group
         elif edge := DOT_EDGE.fullmatch(line):
             edges.append((edge[1], edge[2], _dot_unescape(edge[3] or "")))
         else:
@@ -164,3 +182,60 @@ def test_graph_needs_a_file_or_live(capsys, tmp_path):
     assert code == 1 and "give either CONFIG_FILE or --live" in err
     code, out, err = run_cli(capsys, "graph", str(tmp_path / "x.yaml"), "--live")
     assert code == 1 and "give either CONFIG_FILE or --live" in err
+
+
+WORKSPACES_FILE = """version: 1
+workspaces:
+  - slug: research
+    name: Research
+    default_guardrail: {limit_usd: 50, reset_interval: weekly}
+  - slug: platform
+    name: Platform
+guardrails:
+  - {name: ci, limit_usd: 25, reset_interval: monthly}
+  - {name: ci, workspace: research, limit_usd: 10, reset_interval: daily}
+keys:
+  - {name: ci, guardrail: ci}
+  - {name: ci, workspace: research, guardrail: ci}
+  - {name: notebook, workspace: research}
+  - {name: batch, workspace: platform}
+members:
+  - {email: bob@example.com, guardrail: ci, workspace: research}
+  - {email: bob@example.com, guardrail: ci}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_workspaces_are_groups_and_a_default_guardrail_governs_the_rest(tmp_path, capsys, fmt):
+    path = tmp_path / "org.yaml"
+    path.write_text(WORKSPACES_FILE)
+
+    code, out, err = run_cli(capsys, "graph", str(path), "--format", fmt)
+
+    assert code == 0, err
+    nodes, edges = PARSERS[fmt](out)
+    assert edges == {("ci (default)", "key", "ci (default)", "budget $25/month"),
+                     ("ci (research)", "key", "ci (research)", "budget $10/day"),
+                     ("default guardrail (research)", "key", "notebook", "budget $50/week"),
+                     ("ci (research)", "member", "bob@example.com", "budget $10/day"),
+                     ("ci (default)", "member", "bob@example.com", "budget $25/month")}  # one node for bob
+    assert GROUPS[("guardrail", "ci (research)")] == "research"
+    assert GROUPS[("key", "notebook")] == "research" and GROUPS[("guardrail", "ci (default)")] == "default"
+    assert GROUPS[("member", "bob@example.com")] is None      # members belong to the org
+    assert "1 key without a guardrail not shown" in out         # batch: platform has no default guardrail
+
+
+def test_live_graph_groups_every_workspace(make_emulator, monkeypatch, capsys):
+    from tests.test_export_workspaces import three_workspaces
+
+    emulator = make_emulator(three_workspaces())
+    monkeypatch.setenv("OPENROUTER_MANAGEMENT_KEY", emulator.management_key)
+
+    code, out, err = run_cli(capsys, "--base-url", emulator.base_url, "graph", "--live")
+
+    assert code == 0, err
+    nodes, edges = parse_mermaid(out)
+    assert out.count("  subgraph ") == 3
+    assert ("guardrail", "default guardrail (research)") in nodes and GROUPS[("key", "notebook")] == "research"
+    assert ("default guardrail (research)", "key", "notebook", "budget $50/week; limit none") in edges
+    assert GROUPS[("key", "batch (cccccccc)")] == "platform"

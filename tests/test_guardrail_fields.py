@@ -3,17 +3,18 @@ rules at validate time, and the deprecated enforce_zdr read back through the per
 
 from __future__ import annotations
 
+import functools
+import json
+import typing
+from pathlib import Path
+
 import pytest
 
 from orsync.cli import main
+from orsync.config import model
 from orsync.config.model import GuardrailFields, GuardrailSpec
-from orsync.resources.guardrail_fields import (
-    FIELDS,
-    live_enforce_zdr,
-    normalise_structure,
-    regex_problem,
-    structure_changes,
-)
+from orsync.config.regex_rules import regex_problem
+from orsync.resources.guardrail_fields import FIELDS, live_enforce_zdr, normalise_structure, structure_changes
 from orsync.resources.guardrails import Guardrails
 
 REFERENCE_SETTABLE = {  # CreateGuardrailRequest of the reference document, less name/workspace_id
@@ -23,6 +24,8 @@ REFERENCE_SETTABLE = {  # CreateGuardrailRequest of the reference document, less
     "enable_free_model_publication", "enable_free_model_training", "enable_paid_model_training",
     "include_byok_in_budgets", "content_filters", "content_filter_builtins",
 }
+# The official OpenAPI document's components in scope (tests/openapi_schema.py documents the slice).
+REFERENCE = Path(__file__).resolve().parent / "data" / "openapi-scope.json"
 NEWER_SETTABLE = {"allowed_data_regions", "allow_safety_retention_google", "allow_safety_retention_other"}
 
 
@@ -32,12 +35,13 @@ def test_one_field_list_for_the_config_the_kind_and_the_api():
     assert Guardrails().managed == ("name", *FIELDS)
 
 
-def test_the_reference_request_schema_lists_no_field_we_miss():
-    import yaml
+@functools.cache
+def reference_schemas() -> dict:
+    return json.loads(REFERENCE.read_text(encoding="utf-8"))["components"]["schemas"]
 
-    with open("/work/shared/reference/openrouter-openapi.yaml", encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
-    properties = set(spec["components"]["schemas"]["CreateGuardrailRequest"]["properties"])
+
+def test_the_reference_request_schema_lists_no_field_we_miss():
+    properties = set(reference_schemas()["CreateGuardrailRequest"]["properties"])
     assert properties - {"name", "workspace_id"} == REFERENCE_SETTABLE
 
 
@@ -204,3 +208,12 @@ def test_the_schema_agrees_with_the_loader(document, valid):
     except ValidationError:
         loader_says = False
     assert schema_says == loader_says == valid
+
+
+def test_the_config_enums_are_the_reference_documents():
+    schemas = reference_schemas()
+    assert set(typing.get_args(model.BuiltinFilterSlug)) == set(schemas["ContentFilterBuiltinSlug"]["enum"])
+    assert set(typing.get_args(model.FilterAction)) == set(schemas["ContentFilterAction"]["enum"]) == \
+        set(schemas["ContentFilterBuiltinAction"]["enum"])
+    scopes = typing.get_args(model.BuiltinFilterSpec.model_fields["scan_scope"].annotation)[0]
+    assert set(typing.get_args(scopes)) == set(schemas["PromptInjectionScanScope"]["enum"])

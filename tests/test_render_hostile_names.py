@@ -108,3 +108,21 @@ def test_an_error_that_quotes_the_name_is_escaped(org, capsys):
     assert result.code == 1
     assert_shown_not_obeyed(result.err)
     assert SHOWN in result.err and result.err.count("\n") == 1
+
+
+def test_a_hand_made_guardrail_name_is_escaped_in_assignment_rows(org, capsys):
+    emulator, flags, config = org
+    with emulator.http(emulator.management_key) as http:
+        made = http.post("/guardrails", json={"name": f"g-{HOSTILE}"}).json()["data"]
+        ci_hash = next(k["hash"] for k in http.get("/keys").json()["data"] if k["name"] == "ci")
+        assert http.post(f"/guardrails/{made['id']}/assignments/keys", json={"key_hashes": [ci_hash]}).status_code == 200
+    config.write_text(CONFIG + "    guardrail: null\n")
+    text = run_cli(capsys, *flags, "plan", str(config))
+    assert text.code == 0, text.err
+    assert_shown_not_obeyed(text.out)
+    assert f"  - key_assignment.ci: guardrail g-{SHOWN} ({made['id'][:8]})\n" in text.out
+    assert f"  - guardrail.g-{SHOWN}  (not declared and policy.prune is true)\n" in text.out
+    markdown = run_cli(capsys, *flags, "plan", str(config), "--format", "markdown").out
+    assert_shown_not_obeyed(markdown)
+    row = next(line for line in markdown.splitlines() if line.startswith("| `-` | `key_assignment.ci`"))
+    assert len(re.split(r"(?<!\\)\|", row)) == 6 and "guardrail g-prod\\\\r\\\\x1b\\]0;pwned" in row

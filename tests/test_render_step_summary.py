@@ -100,5 +100,5 @@ def test_an_incomplete_apply_lists_what_failed_and_what_was_not_attempted():
     journal.failed(second, "502 upstream\nsaid <no>")
     markdown = render_summary_markdown(journal)
     assert markdown.startswith("### orsync apply incomplete: 1 done, 1 failed, 1 not attempted\n")
-    assert "**Failed:**\n\n- ``key.b|`x` `` (update): 502 upstream\\\\nsaid \\<no\\>\n" in markdown
+    assert "**Failed:**\n\n- `` key.b|`x` `` (update): 502 upstream\\\\nsaid \\<no\\>\n" in markdown
     assert "**Not attempted:**\n\n- `key.c` (update): apply stopped before it\n" in markdown

@@ -20,7 +20,8 @@ CHEAP = "openai/gpt-4o-mini"
 
 def members_only_seed() -> dict:
     """The default org's members and credits, without keys or guardrails: apply creates them
-    all, so the secrets file holds every key the example's smoke tests use."""
+    all, so the secrets file holds every key the example's smoke tests use (an org with no
+    keys and no guardrails at all: applies say so with --allow-empty-org)."""
     seed = EmulatorState.default_seed()
     for section in ("keys", "guardrails", "key_assignments", "member_assignments"):
         seed[section] = []
@@ -147,7 +148,7 @@ def test_provider_routing_and_model_fallbacks(cli, org, monkeypatch):
 
 
 def test_a_managed_key_comes_from_the_secrets_file(cli):
-    assert cli("apply", str(EXAMPLE), "--yes", "--secrets-out", "secrets.json").code == 0
+    assert cli("apply", str(EXAMPLE), "--yes", "--secrets-out", "secrets.json", "--allow-empty-org").code == 0
     result = cli("run", "chat", "--key", "ci-smoke", "--secrets-file", "secrets.json", "--model", CHEAP, "hi")
     assert result.code == 0, result.err
     # Group-level --secrets-file reaches the endpoint command too.
@@ -187,7 +188,7 @@ def junit_counts(path: str) -> tuple[int, int, int]:
 
 def test_the_example_suite_passes_after_apply(cli, org):
     config = copy_example()
-    assert cli("apply", str(config), "--yes", "--secrets-out", "secrets.json").code == 0
+    assert cli("apply", str(config), "--yes", "--secrets-out", "secrets.json", "--allow-empty-org").code == 0
     org.reset_counts()
 
     result = cli("run", "--suite", str(config), "--secrets-file", "secrets.json", "--junit", "report.xml")
@@ -206,7 +207,7 @@ def test_the_example_suite_passes_after_apply(cli, org):
 
 def test_a_suite_expecting_a_block_fails_once_the_guardrail_is_removed(cli, org):
     config = copy_example()
-    assert cli("apply", str(config), "--yes", "--secrets-out", "secrets.json").code == 0
+    assert cli("apply", str(config), "--yes", "--secrets-out", "secrets.json", "--allow-empty-org").code == 0
     client = org.client()
     ci_policy = next(g for g in client.list_guardrails() if g.name == "ci-policy")
     client.delete_guardrail(ci_policy.id)

@@ -80,9 +80,34 @@ def test_with_a_file_only_the_keys_it_declares(cli, emulator):
     assert result.code == 0, result.err
     names = {row["name"] for row in json.loads(result.out)["keys"]}
     assert names == {"prod-backend", "ci-smoke", "ds-notebooks", "ds-embeddings", "web-chat",
-                     "batch-nightly", "batch-backfill"}
+                     "batch-nightly", "batch-backfill", "research/research-notebook", "support/support-bot"}
+    budgets = {(row["workspace"], row["interval"]) for row in json.loads(result.out)["workspace_budgets"]}
+    assert budgets == {("research", "monthly"), ("research", "daily"), ("support", "monthly"), ("support", "weekly")}
 
 
 def test_thresholds_are_fractions(cli):
     result = cli("usage", "--warn-at", "80")
     assert result.code == 1 and "a fraction of the limit" in result.err
+
+
+def test_every_workspace_and_its_budgets(make_emulator, capsys, monkeypatch, tmp_path):
+    emulator = make_emulator({
+        "settings": {"enterprise": True},
+        "workspaces": [{"slug": "research", "name": "Research", "budgets": {"lifetime": 100, "daily": 10}}],
+        "keys": [{"name": "ci", "workspace": "research", "usage": 70, "usage_daily": 9.2},
+                 {"name": "ci", "usage": 1}]})
+    flags = point_at(monkeypatch, emulator)
+
+    result = run_cli(capsys, *flags, "usage", "--format", "json", "--fail-at", "0.9")
+
+    assert result.code == 2
+    data = json.loads(result.out)
+    assert {row["name"] for row in data["keys"]} == {"ci", "research/ci"}
+    assert [(b["interval"], b["spent"], b["level"]) for b in data["workspace_budgets"]] == [
+        ("lifetime", 70.0, "ok"), ("daily", 9.2, "fail")]
+    assert "research daily budget" in result.err
+
+    path = tmp_path / "org.yaml"
+    path.write_text("version: 1\nkeys:\n  - name: ci\n    workspace: research\n")
+    only = json.loads(run_cli(capsys, *flags, "usage", str(path), "--format", "json").out)
+    assert [row["name"] for row in only["keys"]] == ["research/ci"] and only["workspace_budgets"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from orsync.views.budget_usage import budget_usage
 from orsync.views.usage import Thresholds, build_report, render_json, render_markdown, render_text
 
 
@@ -77,3 +78,44 @@ def test_with_a_file_only_declared_keys_matched_by_pinned_hash_or_name():
     assert [row.name for row in report.rows] == ["busy", "quiet"]
     assert report.missing == ("ghost",)
     assert "declared but not found in the org: ghost" in render_text(report, width=120)
+
+
+# --- workspace budgets ---------------------------------------------------------------------------
+
+WORKSPACES = [{"id": "w1", "slug": "default", "include_byok_in_budgets": False},
+              {"id": "w2", "slug": "research", "include_byok_in_budgets": True}]
+BUDGETS = [{"workspace_id": "w2", "reset_interval": "daily", "limit_usd": 10},
+           {"workspace_id": "w2", "reset_interval": None, "limit_usd": 100},
+           {"workspace_id": "w1", "reset_interval": "monthly", "limit_usd": 50}]
+WORKSPACE_KEYS = [
+    {**key("a", daily=4, monthly=20, total=60), "workspace_id": "w2", "byok_usage_daily": 5, "byok_usage": 10},
+    {**key("b", daily=0.5, total=5), "workspace_id": "w2"},
+    {**key("c", monthly=10, total=10), "workspace_id": "w1", "byok_usage_monthly": 99},
+]
+
+
+def test_a_budget_is_spent_by_its_workspace_keys_in_its_window():
+    rows = budget_usage(WORKSPACES, BUDGETS, WORKSPACE_KEYS)
+    assert [(r.workspace, r.interval, r.spent) for r in rows] == [
+        ("default", "monthly", 10.0),              # BYOK not counted in this workspace
+        ("research", "lifetime", 75.0),            # 60 + 5 + 10 BYOK
+        ("research", "daily", 9.5)]                # 4 + 0.5 + 5 BYOK
+    assert [r.fraction for r in rows] == [0.2, 0.75, 0.95]
+    assert budget_usage(WORKSPACES, BUDGETS, WORKSPACE_KEYS, only={"default"})[0].workspace == "default"
+
+
+def test_budgets_are_flagged_and_fail_like_keys():
+    budgets = budget_usage(WORKSPACES, BUDGETS, WORKSPACE_KEYS)
+    report = build_report([], Thresholds(0.8, 0.9), budgets=budgets)
+
+    assert report.failing and report.names_at("fail") == ["research daily budget"]
+    text = render_text(report, width=120, unicode=False)
+    assert "Workspace budgets" in text
+    daily = next(line for line in text.splitlines() if line.startswith("research") and "daily" in line)
+    assert "daily +byok" in daily and "$9.50" in daily and daily.endswith("95%  FAIL")
+    assert text.splitlines()[-1] == "1 workspace budget(s) at or over 80%: research daily budget"
+    data = json.loads(render_json(report))
+    assert data["workspace_budgets"][2] == {"workspace": "research", "interval": "daily", "limit_usd": 10.0,
+                                            "spent": 9.5, "includes_byok": True, "used_fraction": 0.95,
+                                            "level": "fail"}
+    assert "### Workspace budgets" in render_markdown(report)

@@ -138,23 +138,70 @@ def test_activity_and_generation(cli, emulator, monkeypatch):
 
 def test_org_views_show_which_guardrail_governs_what(cli, emulator):
     lines, data = both_forms(cli, "keys")
-    assert {k["name"] for k in data} == {"ci-smoke", "prod-backend", "old-prototype"}
-    assert header(lines) == ["NAME", "HASH", "STATE", "LIMIT", "RESET", "USAGE", "GUARDRAIL", "EXPIRES"]
+    # Every workspace: research-notebook lives in the research workspace.
+    assert {k["name"] for k in data} == {"ci-smoke", "prod-backend", "old-prototype", "research-notebook"}
+    assert header(lines) == ["NAME", "WORKSPACE", "HASH", "STATE", "LIMIT", "RESET", "USAGE", "GUARDRAIL", "EXPIRES"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     ci = next(k for k in data if k["name"] == "ci-smoke")
-    assert rows["ci-smoke"][1:7] == [ci["hash"][:12], "active", "$5.00", "daily", "$0.42", "ci-policy"]
-    assert rows["old-prototype"][2] == "disabled"
+    assert rows["ci-smoke"][1:8] == ["default", ci["hash"][:12], "active", "$5.00", "daily", "$0.42", "ci-policy"]
+    assert rows["old-prototype"][3] == "disabled"
+    assert rows["research-notebook"][1] == "research" and rows["research-notebook"][7] == "research/research-policy"
 
     lines, data = both_forms(cli, "guardrails")
-    assert {g["name"] for g in data} == {"ci-policy", "prod-budget"}
+    assert {g["name"] for g in data} == {"ci-policy", "prod-budget", "research-policy"}
     ci_row = next(line for line in lines if line.startswith("ci-policy"))
     assert "$25.00 monthly" in ci_row and "openai/gpt-4o-mini, anthropic/claude-3.5-haiku" in ci_row
     assert ci_row.split()[-2:] == ["1", "1"]  # one key, one member
+    assert next(line for line in lines if line.startswith("research-policy")).split()[1] == "research"
 
     lines, data = both_forms(cli, "members")
     assert [m["email"] for m in data] == [line.split()[0] for line in lines[1:]]
     carol = next(line for line in lines if line.startswith("carol@"))
     assert carol.split()[-1] == "ci-policy" and "Carol Silva" in carol
+    bob = next(line for line in lines if line.startswith("bob@"))
+    assert "default, research" in bob
+
+
+SEED = {
+    "settings": {"enterprise": True},
+    "members": [{"id": "user_one", "email": "one@example.com"}, {"id": "user_two", "email": "two@example.com"}],
+    "workspaces": [{"slug": "research", "name": "Research", "budgets": {"monthly": 300, "daily": 25},
+                    "members": ["one@example.com", "two@example.com"],
+                    "default_guardrail": {"limit_usd": 50, "reset_interval": "weekly",
+                                          "allowed_models": ["openai/gpt-4o-mini"], "enforce_zdr": True,
+                                          "content_filter_builtins": [{"slug": "email", "action": "redact"}]}}],
+    "keys": [{"name": "ci", "workspace": "research"}, {"name": "ci"}],
+    "guardrails": [{"name": "policy", "workspace": "research", "content_filters": [{"pattern": "a+", "action": "flag"}]}],
+}
+
+
+def test_workspaces_show_what_each_holds_and_its_budgets(make_emulator, capsys, monkeypatch):
+    emulator = make_emulator(SEED)
+    flags = point_at(monkeypatch, emulator)
+    text, raw = run_cli(capsys, *flags, "get", "workspaces"), run_cli(capsys, *flags, "get", "workspaces", "--json")
+    assert text.code == 0 and raw.code == 0, text.err + raw.err
+    lines = text.out.splitlines()
+
+    assert header(lines)[:7] == ["SLUG", "NAME", "ID", "KEYS", "GUARDRAILS", "MEMBERS", "BUDGETS"]
+    assert [line.split()[0] for line in lines[1:]] == ["default", "research"]
+    research = lines[2]
+    assert research.split()[3:6] == ["1", "1", "2"]   # the default guardrail is not counted
+    assert "monthly $300.00, daily $25.00" in research and "$50.00 weekly; 1 model" in research
+    assert "(not set)" in lines[1]
+    assert {w["slug"] for w in json.loads(raw.out)} == {"default", "research"}
+
+    guardrails = run_cli(capsys, *flags, "get", "guardrails").out.splitlines()
+    default_row = next(line for line in guardrails if line.startswith("(default)"))
+    assert default_row.split()[1] == "research" and "all" in default_row.split() and "email (redact)" in default_row
+    assert "1 regex" in next(line for line in guardrails if line.startswith("policy"))
+
+
+def test_budgets_the_org_cannot_read_show_as_not_available(make_emulator, capsys, monkeypatch):
+    emulator = make_emulator({**SEED, "settings": {"enterprise": False}})
+    flags = point_at(monkeypatch, emulator)
+    result = run_cli(capsys, *flags, "get", "workspaces")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[2].split()[6] == "n/a"
 
 
 def test_tables_fit_a_narrow_terminal(cli, monkeypatch):

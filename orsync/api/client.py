@@ -79,7 +79,8 @@ class OpenRouterClient(ManagementMethods, InferenceMethods):
 
     `OpenRouterClient(base_url=None, management_key=None, api_key=None, *, timeout=30.0,
     max_attempts=5, max_retry_seconds=60.0, concurrency=8, transport=None, backoff_base=0.5,
-    backoff_cap=8.0, sleep=time.sleep, clock=time.monotonic)`; see docs/client.md.
+    backoff_cap=8.0, sleep=time.sleep, clock=time.monotonic, max_body_bytes=16 MiB,
+    response_seconds=None)`; see docs/client.md.
     """
 
     @classmethod

@@ -20,8 +20,9 @@ from pydantic import SecretStr
 
 from orsync import __version__
 from orsync.api.endpoints import Auth, Endpoint
+from orsync.api.limits import MAX_BODY_BYTES, BodyTooLarge, BoundedBody
 from orsync.api.models import Envelope
-from orsync.api.errors import (ApiError, InsecureBaseUrlError, MissingCredentialError,
+from orsync.api.errors import (ApiError, ClientSetupError, InsecureBaseUrlError, MissingCredentialError,
                                OutcomeUnknownError, TransportError, UnexpectedResponseError,
                                error_from_response)
 from orsync.api.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
@@ -38,7 +39,13 @@ Result = TypeVar("Result")
 
 def checked_base_url(url: str) -> str:
     """The base URL without a trailing slash; plain http only to this machine (keys travel in it)."""
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or not parsed.scheme or not parsed.host:
+        raise ClientSetupError(f"base URL {url!r} is not a URL (from --base-url or OPENROUTER_BASE_URL); "
+                          "expected e.g. https://openrouter.ai/api/v1")
     if parsed.scheme == "https" and parsed.host:
         return url.rstrip("/")
     if parsed.scheme == "http" and is_loopback(parsed.host):
@@ -71,8 +78,12 @@ class HttpCore:
                  max_attempts: int = 5, max_retry_seconds: float = 60.0, concurrency: int = 8,
                  transport: httpx.BaseTransport | None = None, backoff_base: float = 0.5,
                  backoff_cap: float = 8.0, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_body_bytes: int = MAX_BODY_BYTES,
+                 response_seconds: float | None = None) -> None:
         self.base_url = checked_base_url(base_url or DEFAULT_BASE_URL)
+        # A response must be whole within twice the per-read timeout (see orsync.api.limits).
+        self.max_body_bytes = max_body_bytes
+        self.response_seconds = 2 * timeout if response_seconds is None else response_seconds
         self._management_key = as_secret(management_key)
         self._api_key = as_secret(api_key)
         self.concurrency = max(1, concurrency)
@@ -232,18 +243,31 @@ class HttpCore:
         with self._lock:
             self._sent += 1
         began = time.perf_counter()
+        deadline = time.monotonic() + self.response_seconds
         try:
-            response = self._http.send(request, stream=stream)
+            response = self._http.send(request, stream=True)
+            if not (stream and response.is_success):  # a stream the caller reads is not bounded
+                self._read_bounded(response, deadline)
         except httpx.TransportError as exc:
             self._log_attempt(endpoint, path, type(exc).__name__, attempt, began)
             return self._transport_failure(endpoint, path, exc)
+        except BodyTooLarge as exc:
+            self._log_attempt(endpoint, path, "body too large", attempt, began)
+            raise self._unexpected(endpoint, path, str(exc)) from None
         self._log_attempt(endpoint, path, response.status_code, attempt, began)
         if response.is_success:
             return response
-        if stream:
-            response.read()
-            response.close()
         return self._status_failure(endpoint, path, response)
+
+    def _read_bounded(self, response: httpx.Response, deadline: float) -> None:
+        """The whole body, within the size cap and the deadline; the connection is dropped
+        (not reused) when either stops it."""
+        response.stream = BoundedBody(response.stream, max_bytes=self.max_body_bytes, deadline=deadline)
+        try:
+            response.read()
+        except BaseException:
+            response.close()
+            raise
 
     def _transport_failure(self, endpoint: Endpoint, path: str, exc: httpx.TransportError) -> ApiError:
         """A retryable TransportError; raises OutcomeUnknownError for a create that may have landed."""

@@ -23,24 +23,26 @@ Body = dict[str, Any]
 class ManagementMethods(HttpCore):
     # --- keys ---------------------------------------------------------------------------------
 
-    def list_keys(self, at_least: Callable[[], int] | None = None, workspace_id: str | None = None) -> list[Key]:
+    def list_keys(self, at_least: Callable[[], int] | None = None, workspace_id: str | None = None,
+                  rows: type = Key) -> list[Key]:
         """Every key of one workspace (the default one unless `workspace_id` names another),
         disabled and expired ones included (the API hides them by default).
 
         GET /keys says no total, so pages past the end are a guess; `at_least()`, a lower bound
         on the keys (asked as pages land), lets the pages under it go out without guessing.
+        `rows` is what each row is parsed into (the planner asks for api.rows.KeyRow).
         """
         def page(offset: int) -> list[Key]:
-            return self._key_page(offset, workspace_id)
+            return self._key_page(offset, workspace_id, rows)
 
         return fixed_page_listing(page, lambda key: key.hash, self._submit,
                                   self.concurrency, ep.LIST_KEYS.template, at_least or (lambda: 0))
 
-    def _key_page(self, offset: int, workspace_id: str | None = None) -> list[Key]:
+    def _key_page(self, offset: int, workspace_id: str | None = None, rows: type = Key) -> list[Key]:
         # include_* are strings in the API ("true"/"false"), not JSON booleans.
         params = {"offset": offset, "include_disabled": "true", "include_expired": "true",
                   **({"workspace_id": workspace_id} if workspace_id else {})}
-        return self._model(Page[Key], ep.LIST_KEYS, ep.LIST_KEYS.template, params=params).data
+        return self._model(Page[rows], ep.LIST_KEYS, ep.LIST_KEYS.template, params=params).data
 
     def get_key(self, hash: str) -> Key:
         return self._data(Key, ep.GET_KEY, {"hash": hash})
@@ -58,10 +60,10 @@ class ManagementMethods(HttpCore):
 
     # --- guardrails ---------------------------------------------------------------------------
 
-    def list_guardrails(self, workspace_id: str | None = None) -> list[Guardrail]:
+    def list_guardrails(self, workspace_id: str | None = None, rows: type = Guardrail) -> list[Guardrail]:
         """One workspace's guardrails (the default one unless `workspace_id` names another); a
         workspace's default guardrail shows only in a listing that names its workspace."""
-        return self._counted(Guardrail, ep.LIST_GUARDRAILS, lambda row: row.id,
+        return self._counted(rows, ep.LIST_GUARDRAILS, lambda row: row.id,
                              query={"workspace_id": workspace_id} if workspace_id else None)
 
     def get_guardrail(self, id: str) -> Guardrail:
@@ -79,11 +81,12 @@ class ManagementMethods(HttpCore):
 
     # --- assignments --------------------------------------------------------------------------
 
-    def list_key_assignments(self, on_total: Callable[[int], None] | None = None) -> list[KeyAssignment]:
+    def list_key_assignments(self, on_total: Callable[[int], None] | None = None,
+                             rows: type = KeyAssignment) -> list[KeyAssignment]:
         """Every key assignment in the org, in one listing. `on_total(count)` hears the
         listing's total_count once the first page lands: a key holds at most one guardrail,
         so it is a lower bound on the keys (see list_keys)."""
-        return self._counted(KeyAssignment, ep.LIST_KEY_ASSIGNMENTS, lambda row: row.id,
+        return self._counted(rows, ep.LIST_KEY_ASSIGNMENTS, lambda row: row.id,
                              on_total=on_total)
 
     def list_member_assignments(self) -> list[MemberAssignment]:

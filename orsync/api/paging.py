@@ -18,6 +18,9 @@ from orsync.api.models import Page
 
 PAGE_SIZE = 100
 MAX_ROWS = 1_000_000  # a bound on every loop below; no org comes near it
+# Counted listings ask for at most this many pages at once: a total_count that lies costs a
+# bounded number of requests (and queued futures) before the pages show it.
+MAX_WINDOW_PAGES = 64
 Row = TypeVar("Row")
 MapConcurrently = Callable[[Callable[[int], Any], Iterable[int]], list[Any]]
 Submit = Callable[..., Future]
@@ -131,11 +134,18 @@ def counted_listing(fetch: Callable[[int], Page[Row]], identity: Callable[[Row],
     if on_total is not None:
         on_total(total)
     offset = PAGE_SIZE
-    while offset < min(total, MAX_ROWS):
-        offsets = range(offset, total, PAGE_SIZE)
-        for page in run_all(fetch, offsets):
+    while offset < total:
+        offsets = range(offset, min(total, offset + MAX_WINDOW_PAGES * PAGE_SIZE), PAGE_SIZE)
+        pages = run_all(fetch, offsets)
+        totals = [_total(page, what) for page in pages]
+        if not any(page.data for page in pages):
+            if max(totals) <= offset:  # rows deleted while reading: the listing ends here
+                break
+            raise UnexpectedResponseError("GET", what, None, f"total_count says {max(totals):,} rows but "
+                                          f"the pages from offset {offset:,} are empty")
+        for page in pages:
             _add_new(rows, page.data, identity)
-            total = max(total, _total(page, what))
+        total = max(total, *totals)
         offset = offsets[-1] + PAGE_SIZE
     return list(rows.values())
 
@@ -145,6 +155,9 @@ def _total(page: Page[Any], what: str) -> int:
     # org as complete (and planning to recreate what is there), so refuse instead.
     if page.total_count is None:
         raise UnexpectedResponseError("GET", what, None, "page without total_count")
+    if page.total_count > MAX_ROWS:
+        raise UnexpectedResponseError("GET", what, None, f"total_count {page.total_count:,} is beyond any "
+                                      f"org (at most {MAX_ROWS:,} rows are read)")
     return page.total_count
 
 

@@ -20,7 +20,8 @@ from orsync.resources import KINDS_BY_NAME, LISTINGS
 
 
 def check_no_concurrent_creates(plan: Plan, client, state) -> None:
-    creates = [change for change in plan.changes if change.action == "create"]
+    creates = [change for change in plan.changes if change.action == "create"
+               and KINDS_BY_NAME[change.kind].created_in and hasattr(KINDS_BY_NAME[change.kind], "find_created")]
     if not creates:
         return
     wanted = {KINDS_BY_NAME[change.kind].created_in for change in creates}

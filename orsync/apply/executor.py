@@ -260,7 +260,8 @@ class Executor:
             return
         why = why or f"apply stopped: {self.journal.halted}"
         message = (f"the replacement was created, but the old {change.kind} {change.live_id} is still "
-                   f"live ({why}); delete it by hand")
+                   f"live ({why}); the next apply with the same secrets sink deletes it (its intent "
+                   "record proves this run started the replacement), or delete it by hand")
         self.journal.failed(change, message)
         self.progress.note(f"failed: {change.address}: {message}")
         self.progress.advance(f"failed {change.address}")

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from orsync.apply.journal import DONE, NOT_ATTEMPTED, Journal
+from orsync.errors import SafetyError
 from orsync.planner.namesakes import Proof
 from orsync.planner.plan import Change, Plan
 from orsync.resources import KINDS_BY_NAME
@@ -113,6 +114,9 @@ class Intents:
     def __init__(self, sink) -> None:
         self.sink = sink
         self.record = IntentRecord(record_path(sink))
+        # Held for the whole run: a second apply with the same sink would read this run's
+        # creates, whose secrets are still arriving, as secretless leftovers; it is refused.
+        self._lock = _exclusive_lock(self.record.path.with_name(self.record.path.name + ".lock"), sink)
         self.earlier, self.reported_stored = self.record.read()
         self.proved: dict[str, list[str]] = {}      # intent address -> ids it proves
         self.added: list[Intent] = []
@@ -127,7 +131,7 @@ class Intents:
         proofs: dict[str, Proof] = {}
         for intent in self.earlier:
             kind = KINDS_BY_NAME.get(intent.kind)
-            if kind is None:
+            if not _creates_own_objects(kind):
                 continue
             live = set(kind.find_created(state, intent.body))
             found = {}
@@ -151,7 +155,8 @@ class Intents:
         intents = [Intent(kind=change.kind, address=change.address, name=change.name, body=dict(change.body),
                           before=self._namesakes(change),
                           replaces=change.live_id if change.action == "replace" else None, secret=change.secret)
-                   for change in changes if change.action in ("create", "replace")]
+                   for change in changes if change.action in ("create", "replace")
+                   and _creates_own_objects(KINDS_BY_NAME[change.kind])]
         if intents:
             self.record.append(intents)
             self.added.extend(intents)
@@ -166,6 +171,11 @@ class Intents:
             self.record.append(stored=live_id)
             self.reported_stored.add(live_id)
 
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)   # releases the lock (so does the end of the process, even SIGKILL)
+            self._lock = None
+
     def finish(self, plan: Plan, journal: Journal) -> None:
         """After a run that ended in this process: keep what may still need proving."""
         outcomes = {outcome.address: outcome.status for outcome in journal.outcomes()}
@@ -175,6 +185,26 @@ class Intents:
                 if not self.evaluated or set(self.proved.get(intent.address + "@" + intent.at, [])) - deleted]
         keep += [intent for intent in self.added if outcomes.get(intent.address) not in (DONE, NOT_ATTEMPTED)]
         self.record.replace_with(keep, self.reported_stored if keep else set())
+
+
+def _exclusive_lock(path: Path, sink) -> int:
+    import fcntl
+
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        raise SafetyError(f"another orsync apply is using {getattr(sink, 'description', path)} right now "
+                          f"({path} is locked); nothing was written: run apply again once it has "
+                          "finished (and serialise applies, e.g. a CI concurrency group)") from None
+    return descriptor
+
+
+def _creates_own_objects(kind) -> bool:
+    """Kinds whose creates make a new object with an id of its own, found again by name (a
+    default guardrail "created" by a PATCH is not one)."""
+    return kind is not None and bool(kind.created_in) and hasattr(kind, "find_created")
 
 
 def _stored_ids(sink) -> set[str]:

@@ -206,8 +206,8 @@ class FileSink:
         try:
             return parse(text)
         except (ValueError, KeyError, TypeError) as exc:
-            raise SecretSinkError(f"{self.path}: not an orsync secrets file ({exc}); "
-                                  "refusing to overwrite it") from None
+            where = str(exc).removeprefix("line ")   # "3: entry 'ci': ..." -> FILE:3: entry ...
+            raise SecretSinkError(f"{self.path}:{where} (not an orsync secrets file: refusing to overwrite it)") from None
 
     def _write_text(self, text: str) -> None:
         # mkstemp creates the file with mode 0600: the secret is never readable by others,
@@ -273,11 +273,33 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def parse_json(text: str) -> dict[str, StoredSecret]:
-    data = json.loads(text) if text.strip() else {}
+    """The entries of a JSON secrets file; a ValueError says where one has another shape."""
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {exc.lineno}: not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise ValueError("expected a JSON object keyed by key name")
-    return {name: StoredSecret(name, str(entry["hash"]), SecretStr(str(entry["key"])))
-            for name, entry in data.items()}
+        raise ValueError(f"line 1: expected a JSON object keyed by key name, found {_json_kind(data)}")
+    entries = {}
+    for name, entry in data.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str) and isinstance(entry.get("key"), str)):
+            found = (f"an object without a string {'hash' if 'hash' not in entry else 'key'!r}"
+                     if isinstance(entry, dict) else _json_kind(entry))
+            raise ValueError(f"line {_line_of(text, name)}: entry {name!r}: expected "
+                             f'{{"hash": "...", "key": "..."}}, found {found}')
+        entries[name] = StoredSecret(name, entry["hash"], SecretStr(entry["key"]))
+    return entries
+
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _line_of(text: str, name: str) -> int:
+    """The line where an entry's name stands (1 when it cannot be found as written)."""
+    at = text.find(json.dumps(name))
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def render_json(entries: dict[str, StoredSecret]) -> str:

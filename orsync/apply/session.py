@@ -15,6 +15,7 @@ from orsync import step_summary
 from orsync.apply.concurrent import check_no_concurrent_creates
 from orsync.apply.executor import Executor, require_sink
 from orsync.apply.intents import Intents
+from orsync.apply.journal import Journal
 from orsync.apply.signals import drain_on_stop, sigterm_as_interrupt
 from orsync.apply.saved import check_config_unchanged, check_not_stale, check_target, config_path_of
 from orsync.apply.summary import render_summary, render_summary_markdown
@@ -45,20 +46,26 @@ def run_apply(app, source: str, options: ApplyOptions) -> int:
     the calls in flight finish (orsync.apply.signals).
     """
     with sigterm_as_interrupt():
-        return _run_apply(app, source, options)
+        sink = open_sink(options.secrets_out, options.secrets_command)
+        intents = Intents(sink) if sink is not None else None   # refused if another apply holds it
+        try:
+            return _run_apply(app, source, options, sink, intents)
+        finally:
+            if intents is not None:
+                intents.close()
 
 
-def _run_apply(app, source: str, options: ApplyOptions) -> int:
+def _run_apply(app, source: str, options: ApplyOptions, sink, intents) -> int:
     from orsync.planner.store import looks_like_plan
 
-    sink = open_sink(options.secrets_out, options.secrets_command)
-    intents = Intents(sink) if sink is not None else None
     saved_plan = looks_like_plan(source)
     with app.client(concurrency=options.parallelism) as client:
         plan, state = (_reviewed_saved_plan(app, client, source, intents, options.allow_empty_org) if saved_plan
                        else _fresh_plan(app, client, source, not options.offline, intents, options.allow_empty_org))
         _show(app, plan)
         if not plan.has_changes:
+            if intents is not None:
+                intents.finish(plan, Journal(plan))   # drop records that prove nothing any more
             return 0
         violations = plan.safety_violations(allow_destroy=options.allow_destroy, force=options.force)
         if violations:
@@ -89,13 +96,16 @@ def _report(app, plan: Plan, journal, sink) -> int:
 
 
 def _fresh_plan(app, client, config_file: str, catalog_checks: bool, intents=None, allow_empty_org: bool = False):
+    from orsync.collector import loaded_objects_frozen
     from orsync.config.loader import load_config
     from orsync.planner.read import read_and_plan, start_live_read
 
     live = start_live_read(client)  # the org is read while the file loads
-    return read_and_plan(load_config(config_file), client, base_url=app.target_label(client),
-                         catalog_checks=catalog_checks, model_slugs=catalog_checks, live=live.result,
-                         allow_empty_org=allow_empty_org, proofs=intents.proofs if intents else None)
+    loaded = load_config(config_file)
+    with loaded_objects_frozen():  # later collections skip the config (docs/performance.md)
+        return read_and_plan(loaded, client, base_url=app.target_label(client),
+                             catalog_checks=catalog_checks, model_slugs=catalog_checks, live=live.result,
+                             allow_empty_org=allow_empty_org, proofs=intents.proofs if intents else None)
 
 
 def _reviewed_saved_plan(app, client, plan_file: str, intents=None, allow_empty_org: bool = False):

@@ -52,6 +52,8 @@ class AppContext:
         color = not no_color and not os.environ.get("NO_COLOR")
         logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2),
                             format="orsync: %(levelname)s: %(name)s: %(message)s")
+        if use_emulator and base_url:
+            base_url = _emulator_wins_over(base_url)
         return cls(base_url=base_url, use_emulator=use_emulator, emulator_dir=Path(emulator_dir),
                    color=color, verbose=verbose, force_color=color and bool(os.environ.get("FORCE_COLOR")))
 
@@ -90,3 +92,16 @@ class AppContext:
         from orsync.emulator.embedded import embedded_key_secrets
 
         return embedded_key_secrets(self.emulator_dir)
+
+
+def _emulator_wins_over(base_url: str) -> None:
+    """--emulator talks to the embedded emulator: a --base-url beside it is refused, and an
+    OPENROUTER_BASE_URL in the environment is set aside with a word (never silently)."""
+    from orsync.errors import OrsyncError
+
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("base_url") if context else None
+    if source is click.core.ParameterSource.ENVIRONMENT:
+        click.echo(f"orsync: --emulator: OPENROUTER_BASE_URL ({base_url}) is not used", err=True)
+        return None
+    raise OrsyncError("give --emulator or --base-url, not both (--emulator uses the embedded emulator)")

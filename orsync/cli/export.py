@@ -16,10 +16,10 @@ import click
 def export(app, out_file: str | None, include_disabled: bool, globs: tuple[str, ...]) -> None:
     """Write the live org as a config file; `orsync plan` of it shows no changes."""
     from orsync.export import ExportOptions, export_org
-    from orsync.planner.live import ReadOnlyClient, read_live_state
+    from orsync.views.org_read import read_org
 
     with app.client() as client:
-        state = read_live_state(ReadOnlyClient(client))
+        state = read_org(client)  # every workspace, with its budgets and members
         source = app.target_label(client)
     text = export_org(state, ExportOptions(include_disabled=include_disabled, select=globs, source=source))
     if out_file is None:

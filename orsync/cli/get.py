@@ -140,9 +140,10 @@ def _org_view(name: str, summary: str, renderer: str):
     return command
 
 
-_org_view("members", "Members of the org and the guardrail governing each.", "show_members")
-_org_view("keys", "API keys (disabled and expired included) and their guardrails.", "show_keys")
-_org_view("guardrails", "Guardrails, their budgets and allow-lists, and what they govern.", "show_guardrails")
+_org_view("members", "Members of the org, their workspaces and the guardrails governing them.", "show_members")
+_org_view("keys", "API keys of every workspace (disabled and expired included) and their guardrails.", "show_keys")
+_org_view("guardrails", "Guardrails of every workspace, their budgets, rules and what they govern.", "show_guardrails")
+_org_view("workspaces", "Workspaces: what each holds, its budgets and its default guardrail.", "show_workspaces")
 
 
 commands = [get]

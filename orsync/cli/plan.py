@@ -12,6 +12,7 @@ ALLOW_EMPTY_HELP = "The org really has no keys (or guardrails) yet: an empty lis
 
 def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: bool = False,
                   model_slugs: bool = True, allow_empty_org: bool = False):
+    from orsync.collector import loaded_objects_frozen
     from orsync.config.loader import load_config
     from orsync.planner.read import build_plan, start_live_read
     from orsync.planner.live import ReadOnlyClient
@@ -20,8 +21,9 @@ def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: boo
         reader = ReadOnlyClient(client) if read_only else client
         live = start_live_read(reader)  # the org is read while the file loads (bench/: 0.2 to 0.5 s)
         loaded = load_config(config_file)
-        return build_plan(loaded, reader, base_url=app.target_label(client), catalog_checks=catalog_checks,
-                          model_slugs=model_slugs, live=live.result, allow_empty_org=allow_empty_org)
+        with loaded_objects_frozen():  # later collections skip the config (docs/performance.md)
+            return build_plan(loaded, reader, base_url=app.target_label(client), catalog_checks=catalog_checks,
+                              model_slugs=model_slugs, live=live.result, allow_empty_org=allow_empty_org)
 
 
 def _emit(app, plan, fmt: str, title: str = "orsync plan") -> None:

@@ -1,4 +1,5 @@
-"""`orsync usage`: every key's spend against its limit; exit 2 past --fail-at, for cron."""
+"""`orsync usage`: every key's spend against its limit, and every workspace budget against its
+keys' spend; exit 2 past --fail-at, for cron."""
 
 from __future__ import annotations
 
@@ -21,19 +22,22 @@ def _fraction(ctx, param, value: float | None) -> float | None:
               show_default=True)
 @click.pass_obj
 def usage(app, config_file: str | None, warn_at: float, fail_at: float | None, fmt: str) -> None:
-    """Each key's usage (today, this week, this month, total) against its limit.
+    """Each key's usage (today, this week, this month, total) against its limit, in every
+    workspace (`slug/name` outside the default one), then each workspace budget against the
+    spend of the workspace's keys in its window.
 
-    With CONFIG_FILE, only the keys it declares. Exit status: 0, or 2 when a key is at or
-    over --fail-at, 1 on error.
+    With CONFIG_FILE, only the keys and workspaces it declares. Exit status: 0, or 2 when a key
+    or a budget is at or over --fail-at, 1 on error.
     """
     from orsync.views.bars import supports_unicode
-    from orsync.views.format import plain
     from orsync.views.usage import Thresholds, build_report, render_json, render_markdown, render_text
+    from orsync.views.usage_read import read_usage
 
-    declared = _declared_keys(config_file) if config_file else None
+    entries, workspaces = _declared(config_file) if config_file else (None, None)
     with app.client() as client:
-        keys = plain(client.list_keys())
-    report = build_report(keys, Thresholds(warn_at, fail_at), declared)
+        org = read_usage(client, workspaces)
+    declared = org.declared(entries) if entries is not None else None
+    report = build_report(org.keys, Thresholds(warn_at, fail_at), declared, org.budgets)
     if fmt == "json":
         click.echo(render_json(report), nl=False)
     elif fmt == "markdown":
@@ -48,10 +52,13 @@ def usage(app, config_file: str | None, warn_at: float, fail_at: float | None, f
         click.get_current_context().exit(2)
 
 
-def _declared_keys(config_file: str) -> list[tuple[str, str | None]]:
+def _declared(config_file: str) -> tuple[list[tuple[tuple[str | None, str], str | None]], set[str]]:
+    """The (workspace, name, hash) of each key the file keeps, and the workspaces it declares."""
     from orsync.config.loader import load_config
 
-    return [(key.name, key.hash) for key in load_config(config_file).model.keys if key.state == "present"]
+    model = load_config(config_file).model
+    keys = [((key.workspace, key.name), key.hash) for key in model.keys if key.state == "present"]
+    return keys, {workspace.slug for workspace in model.workspaces if workspace.state == "present"}
 
 
 commands = [usage]

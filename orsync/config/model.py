@@ -20,13 +20,14 @@ from pydantic import (
     model_validator,
 )
 
-from orsync.resources.guardrail_fields import SCANNING_BUILTIN, regex_problem
+from orsync.config.regex_rules import regex_problem
 
 ResetInterval = Literal["daily", "weekly", "monthly"]
 DataRegion = Literal["global", "europe", "us"]
 FilterAction = Literal["redact", "block", "flag"]
 BuiltinFilterSlug = Literal["email", "phone", "ssn", "credit-card", "ip-address", "person-name", "address",
                             "regex-prompt-injection"]
+SCANNING_BUILTIN = "regex-prompt-injection"  # the one builtin that takes scan_scope
 Endpoint = Literal["chat", "responses", "messages", "embeddings", "rerank"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 KEY_HASH_PATTERN = r"^[0-9a-f]{64}$"

@@ -9,7 +9,6 @@ to `/_emulator/...` are the control surface (management key only), never counted
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from orsync.emulator.faults.shapes import FailureShapes
 from orsync.emulator.routes.dispatch import (
     ApiFailure, Call, EmulatorResponse, Route, Router, discover_routes,
 )
+from orsync.emulator.store.database import Database
 from orsync.emulator.store.state import EmulatorState
 from orsync.emulator.store.windows import utc_now
 
@@ -169,9 +169,10 @@ def persisted(state: EmulatorState, path: str | PathLike) -> EmulatorState:
     wins over the state given), else a new database holding the given state's org."""
     if Path(path).exists() or state.db.path is not None:
         return EmulatorState.open(path) if state.db.path != Path(path) else state
-    target = sqlite3.connect(str(path))
+    target = Database(path)
     try:
-        state.db.copy_to(target)
+        state.db.copy_to(target.conn)
+        target.execute("PRAGMA journal_mode=WAL")  # the copy brought the source's mode
     finally:
         target.close()
     return EmulatorState.open(path)

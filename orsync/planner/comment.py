@@ -40,22 +40,26 @@ def render_comment(plan: Plan, *, title: str, full_plan: str | None = None, budg
 
 
 def _alerts(plan: Plan) -> list[str]:
+    """GitHub alert boxes: what is destroyed, what apply will refuse, what a reviewer should know."""
     lines = []
     destructive = [change for change in plan.changes if change.action in DESTRUCTIVE]
     if destructive:
         named = ", ".join(f"{markdown_code(c.address)}{_live_suffix(c)} ({c.action})" for c in destructive[:MAX_NAMED])
         more = f", and {len(destructive) - MAX_NAMED} more" if len(destructive) > MAX_NAMED else ""
         lines += ["> [!WARNING]", f"> **Destroys or detaches:** {named}{more}", ""]
-    lines += _listed("Blocked at apply", plan.safety_violations())
-    lines += _listed("Warning", plan.warnings)
-    return lines + ([""] if lines and lines[-1] else [])
-
-
-def _listed(label: str, items: Sequence[str]) -> list[str]:
-    lines = [f"> **{label}:** {markdown_text(_clip(item))}" for item in items[:MAX_NAMED]]
-    if len(items) > MAX_NAMED:
-        lines.append(f"> **{label}:** and {len(items) - MAX_NAMED} more (see the full plan)")
+    lines += _box("CAUTION", "Blocked at apply", plan.safety_violations())
+    lines += _box("NOTE", "Warnings", plan.warnings)
     return lines
+
+
+def _box(alert: str, label: str, items: Sequence[str]) -> list[str]:
+    """One alert box listing `items` (at most MAX_NAMED of them), or nothing."""
+    if not items:
+        return []
+    listed = [f"> - {markdown_text(_clip(item))}" for item in items[:MAX_NAMED]]
+    if len(items) > MAX_NAMED:
+        listed.append(f"> - and {len(items) - MAX_NAMED} more (see the full plan)")
+    return [f"> [!{alert}]", f"> **{label}:**", ">", *listed, ""]
 
 
 def _live_suffix(change: Change, *, in_table: bool = False) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from orsync.collector import collector_paused
 from orsync.planner.live import LiveState
-from orsync.planner.namesakes import duplicate_name_problem, proven_namesakes
+from orsync.planner.namesakes import duplicate_name_problem, namesakes_message, proven_namesakes
 from orsync.planner.plan import Change, Plan, Unmanaged
 from orsync.planner.resolve import Resolution
 from orsync.resources import KINDS, KINDS_BY_NAME
@@ -59,6 +59,7 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
         if obj.id not in pinned:
             by_name[obj.name].append(obj)
     matches = [_match(kind, want, by_id, by_name, resolution) for want in desired]
+    _refuse_live_namesakes(kind, resolution)
     claimed = {match.id for match in matches if match} | pinned
     if kind.scope_field:
         desired = _moved_by_hand(kind, desired, matches, live, claimed, resolution)
@@ -85,6 +86,14 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
             unmanaged.append(Unmanaged(address=kind.address(obj.name), live_id=obj.id))
     _refuse_duplicate_names(kind, desired, matches, live, changes, resolution)
     return changes, unmanaged
+
+
+def _refuse_live_namesakes(kind, resolution) -> None:
+    """Entries whose name several live objects hold: one error, located at the first, naming all."""
+    found, resolution.namesakes = resolution.namesakes, []
+    if found:
+        want = found[0][0]
+        raise resolution.error_at(want.source + ("name",), namesakes_message(kind, found))
 
 
 def _refuse_duplicate_names(kind, desired: list[Desired], matches: list[LiveObject | None],
@@ -128,10 +137,8 @@ def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None
         return match
     candidates = proven_namesakes(want, by_name.get(want.name, []), resolution)
     if len(candidates) > 1:
-        ids = ", ".join(obj.id for obj in candidates)
-        raise resolution.error_at(want.source + ("name",),
-                                  f"{len(candidates)} live {kind.kind}s are named {want.name!r} ({ids}); "
-                                  f"pin one with `{kind.id_attribute}:` or rename the others")
+        resolution.namesakes.append((want, candidates))   # every one is reported, see below
+        return None
     return candidates[0] if candidates else None
 
 
@@ -216,7 +223,7 @@ def _change(kind, want: Desired, match: LiveObject | None, action: str, resoluti
 
 def _delete(kind, name: str, obj: LiveObject, *, reason: str) -> Change:
     return Change(address=kind.address(name), kind=kind.kind, type=kind.type_name, action=kind.verbs["delete"],
-                  name=name, live_id=obj.id, before=dict(obj.fields), after=None, body={},
+                  name=name, live_id=obj.id, before=dict(obj.fields), after=None, body=kind.delete_body(obj),
                   reasons=(reason,), fingerprint=obj.fingerprint, live_name=obj.name)
 
 

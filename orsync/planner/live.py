@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from orsync.api.errors import ForbiddenError, NotFoundError
-from orsync.resources import LISTINGS
+from orsync.resources import LISTINGS, listings_for
 from orsync.resources.base import Listing
 
 log = logging.getLogger(__name__)
@@ -23,10 +23,12 @@ class LiveState:
     by listing name. Views and tests may also read a listing as an attribute (`state.keys`)."""
 
     def __init__(self, rows: dict[str, list[Any]] | None = None, /, *, unreadable: dict[str, str] | None = None,
-                 **listings: Any) -> None:
+                 default_scope: str | None = None, **listings: Any) -> None:
         self.__dict__["rows_by_listing"] = {**(rows or {}), **{name: list(value) for name, value in listings.items()}}
         # Listings the org may not read (403 on a feature it lacks): name -> why.
         self.__dict__["unreadable"] = dict(unreadable or {})
+        # The default workspace's id, when the read could tell (the Workspace object cannot).
+        self.__dict__["default_scope"] = default_scope
 
     def rows(self, listing: str) -> list[Any]:
         return self.rows_by_listing.get(listing, [])
@@ -48,27 +50,40 @@ class LiveState:
         return {getattr(row, listing.identity) for listing in listings for row in self.rows(listing.name)}
 
 
-def read_live_state(client, listings: tuple[Listing, ...] = LISTINGS) -> LiveState:
-    """Fetch the listings concurrently; any failure is an error, never 'empty'.
+def read_live_state(client, listings: tuple[Listing, ...] = LISTINGS, *, config=None) -> LiveState:
+    """Fetch the listings (and the on-demand ones `config` needs) concurrently; any failure is
+    an error, never 'empty'.
+
+    Org-wide listings, the scope listing (workspaces) and the anchor listing read unscoped
+    (GET /keys answers for the default workspace) go out at once; the anchor's rows name the
+    default workspace, which the Workspace object does not. The other per-workspace listings
+    then go out for every workspace, the anchor's for every workspace but the default one.
+    An org with one workspace thus costs the listings of before plus the workspace list.
 
     GET /keys has no total, so a listing that declares a `lower_bound` (another listing's
     total_count, e.g. the key assignments: a key holds one guardrail at most) learns as its
-    first pages land how many pages surely exist. With several workspaces the bound is
-    org-wide and no longer says anything about one workspace, so it is left out.
+    first pages land how many pages surely exist. That bound is org-wide, so it is used only
+    once the org turns out to have a single workspace.
     """
+    listings = listings + (listings_for(config) if config is not None else ())
     scope = next((listing for listing in listings if listing.scope), None)
     scoped = [listing for listing in listings if listing.per_scope]
+    anchor = next((listing for listing in scoped if listing.anchor), None)
     org_wide = [listing for listing in listings if not listing.per_scope]
     with ThreadPoolExecutor(max_workers=8 + len(scoped) * 4, thread_name_prefix="orsync-read") as pool:
+        single = _Count()   # 1 once the org is known to have one workspace
         counts = {listing.lower_bound: _Count() for listing in scoped if listing.lower_bound}
         futures: dict[str, Future] = {
             listing.name: pool.submit(getattr(client, listing.method), **_total_hint(listing, counts))
             for listing in org_wide}
+        anchored = pool.submit(_read, client, anchor, _bound(anchor, counts, single)) if anchor else None
         scopes = _scope_rows(futures.pop(scope.name), scope) if scope else []
-        scope_ids = [getattr(row, scope.identity) for row in scopes] or [None]
-        per_scope = {listing.name: [pool.submit(_read, client, listing,
-                                                _scope_args(listing, scope_id, len(scope_ids), counts))
-                                    for scope_id in scope_ids if scope_id is not None or not listing.needs_scope]
+        single.set(1 if len(scopes) <= 1 else 0)
+        scope_ids = [getattr(row, scope.identity) for row in scopes]
+        anchor_rows = anchored.result() if anchored else []
+        default_id = _default_scope(anchor, anchor_rows, scope_ids)
+        per_scope = {listing.name: [pool.submit(_read, client, listing, {listing.scope_param: scope_id})
+                                    for scope_id in _scopes_to_read(listing, scope_ids, anchor, default_id)]
                      for listing in scoped}
         rows = {name: future.result() for name, future in futures.items()}
         if scope:
@@ -76,18 +91,64 @@ def read_live_state(client, listings: tuple[Listing, ...] = LISTINGS) -> LiveSta
         unreadable: dict[str, str] = {}
         for listing in scoped:
             pages = [future.result() for future in per_scope[listing.name]]
-            refused = [page for page in pages if isinstance(page, ForbiddenError)]
-            if refused:
-                unreadable[listing.name] = str(refused[0])
-            rows[listing.name] = _deduped([page for page in pages if not isinstance(page, ForbiddenError)],
-                                          listing.identity)
-    return LiveState(rows, unreadable=unreadable)
+            rows[listing.name] = _merged([anchor_rows, *pages] if listing is anchor else pages, listing, unreadable)
+    return LiveState(rows, unreadable=unreadable, default_scope=default_id)
+
+
+def complete_live_state(client, state: LiveState, config) -> LiveState:
+    """The state with the on-demand listings `config` needs that it lacks (a read started
+    before the file was loaded), read for every workspace it knows."""
+    missing = [listing for listing in listings_for(config) if listing.name not in state.rows_by_listing]
+    if not missing:
+        return state
+    scope = next(listing for listing in LISTINGS if listing.scope)
+    scope_ids = [getattr(row, scope.identity) for row in state.rows(scope.name)]
+    rows = dict(state.rows_by_listing)
+    unreadable = dict(state.unreadable)
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="orsync-read") as pool:
+        pending = {listing.name: [pool.submit(_read, client, listing, {listing.scope_param: scope_id})
+                                  for scope_id in scope_ids] for listing in missing}
+        for listing in missing:
+            rows[listing.name] = _merged([future.result() for future in pending[listing.name]], listing, unreadable)
+    return LiveState(rows, unreadable=unreadable, default_scope=state.default_scope)
+
+
+def _merged(pages: list[Any], listing: Listing, unreadable: dict[str, str]) -> list[Any]:
+    """One listing's rows from its per-workspace reads; a refused one is noted in `unreadable`."""
+    refused = [page for page in pages if isinstance(page, ForbiddenError)]
+    if refused:
+        unreadable[listing.name] = str(refused[0])
+    return _deduped([page for page in pages if not isinstance(page, ForbiddenError)], listing.identity)
+
+
+def _scopes_to_read(listing: Listing, scope_ids: list[str], anchor: Listing | None,
+                    default_id: str | None) -> list[str | None]:
+    """The workspaces a listing is read for (None: once, unscoped, on a server without them)."""
+    if not scope_ids:
+        return [] if listing.needs_scope or listing is anchor else [None]
+    if listing is anchor:
+        return [scope_id for scope_id in scope_ids if scope_id != default_id] if default_id else scope_ids
+    return scope_ids
+
+
+def _default_scope(anchor: Listing | None, rows: Any, scope_ids: list[str]) -> str | None:
+    """The default workspace's id: named by the unscoped anchor rows, or the only workspace."""
+    if anchor and isinstance(rows, list) and rows:
+        return getattr(rows[0], anchor.scope_param, None)
+    return scope_ids[0] if len(scope_ids) == 1 else None
+
+
+def _bound(listing: Listing, counts: dict[str, _Count], single: _Count) -> dict[str, Any]:
+    if not listing.lower_bound:
+        return {}
+    count = counts[listing.lower_bound]
+    return {"at_least": lambda: count.get() if single.get() else 0}
 
 
 def _read(client, listing: Listing, args: dict[str, Any]) -> list[Any] | ForbiddenError:
     """One scope's rows; a listing that may be forbidden returns the 403 instead of raising."""
     try:
-        return getattr(client, listing.method)(**args)
+        return getattr(client, listing.method)(**args, **_row_type(listing))
     except ForbiddenError as exc:
         if listing.forbidden_ok:
             return exc
@@ -105,14 +166,13 @@ def _scope_rows(future: Future, scope: Listing) -> list[Any]:
 
 
 def _total_hint(listing: Listing, counts: dict[str, _Count]) -> dict[str, Any]:
-    return {"on_total": counts[listing.name].set} if listing.name in counts else {}
+    args = {"on_total": counts[listing.name].set} if listing.name in counts else {}
+    return {**args, **_row_type(listing)}
 
 
-def _scope_args(listing: Listing, scope_id: str | None, scopes: int, counts: dict[str, _Count]) -> dict[str, Any]:
-    args: dict[str, Any] = {listing.scope_param: scope_id} if scope_id is not None else {}
-    if listing.lower_bound and scopes == 1:
-        args["at_least"] = counts[listing.lower_bound].get
-    return args
+def _row_type(listing: Listing) -> dict[str, Any]:
+    # Lean rows where the kind asks for them (api/rows.py): 3.6 KB -> 0.5 KB a key.
+    return {"rows": listing.rows} if listing.rows is not None else {}
 
 
 def _deduped(pages: list[list[Any]], identity: str) -> list[Any]:

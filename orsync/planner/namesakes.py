@@ -61,3 +61,10 @@ def duplicate_name_problem(kind, desired: list[Desired], matched: dict[str, Live
                           f"{len(holders) + 1} live {kind.kind}s of that name ({', '.join(holders)} keeps it); "
                           f"rename that one, or declare it `state: absent`, first")
     return None
+
+
+def namesakes_message(kind, found: list[tuple[Desired, list[LiveObject]]]) -> str:
+    """`2 live keys are named 'a' (h1, h2); 3 ... 'b' (...)`: every name, every id in full."""
+    parts = [f"{len(objects)} live {kind.kind}s are named {want.name!r} ({', '.join(obj.id for obj in objects)})"
+             for want, objects in found]
+    return "; ".join(parts) + f"; pin one with `{kind.id_attribute}:` or rename the others"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from orsync import __version__
@@ -93,15 +94,19 @@ def terraform_unknowns(change: Change) -> dict[str, Any]:
     on both sides; a new object's secret is also unknown until apply. A side that is null is
     `false`, as in Terraform.
     """
-    from orsync.resources import KINDS_BY_NAME
-
-    kind = KINDS_BY_NAME.get(change.kind)
-    sensitive = {name: True for name in getattr(kind, "sensitive_fields", ())}
+    sensitive = sensitive_fields(change.kind)
     return {
-        "after_unknown": {name: True for name in sensitive} if change.secret else {},
-        "before_sensitive": dict(sensitive) if change.before is not None else False,
-        "after_sensitive": dict(sensitive) if change.after is not None else False,
+        "after_unknown": dict.fromkeys(sensitive, True) if change.secret else {},
+        "before_sensitive": dict.fromkeys(sensitive, True) if change.before is not None else False,
+        "after_sensitive": dict.fromkeys(sensitive, True) if change.after is not None else False,
     }
+
+
+@cache
+def sensitive_fields(kind_name: str) -> tuple[str, ...]:
+    from orsync.resources import KINDS_BY_NAME  # resources import the planner: resolved late
+
+    return getattr(KINDS_BY_NAME.get(kind_name), "sensitive_fields", ())
 
 
 @dataclass(frozen=True)

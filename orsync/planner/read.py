@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from orsync.errors import OrsyncError
 from orsync.planner.diff import plan_from_state
-from orsync.planner.live import LiveState, read_live_state
+from orsync.planner.live import LiveState, complete_live_state, read_live_state
 from orsync.planner.plan import Plan
-from orsync.planner.read_checks import check_listings
+from orsync.planner.read_checks import check_listings, with_base_url_hint
 from orsync.planner.slugs import SharedCatalog, names_models, read_model_slugs
 
 
@@ -46,7 +46,7 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
     `live()` gives the live state of a read already under way (start_live_read); without it
     the org is read now.
     """
-    read = live or (lambda: read_live_state(client))
+    read = with_base_url_hint(live or (lambda: read_live_state(client, config=loaded.model)), client)
     # The slug map and the catalog checks read one public GET /models between them.
     catalog = SharedCatalog(client) if model_slugs and catalog_checks else client
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-slugs") as pool:
@@ -54,6 +54,7 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
         warnings, state = _read_with_catalog(loaded, catalog, read) if catalog_checks else ([], read())
         slug_map, slug_warnings = slugs.result() if slugs else (None, [])
     warnings = slug_warnings + warnings
+    state = complete_live_state(client, state, loaded.model)   # a read started before the file
     check_listings(loaded, state, allow_empty_org=allow_empty_org)
     plan = plan_from_state(loaded, state, base_url=base_url, model_slugs=slug_map,
                            proven_leftovers=proofs(state) if proofs else None)

@@ -33,3 +33,20 @@ def check_listings(loaded, state, *, allow_empty_org: bool = False) -> None:
                 f"the live org lists no {kind.plural} at all, yet the file declares {len(expected)} ({named}); "
                 "a proxy, a wrong base URL or a key of another org answers like that. If the org really "
                 f"has no {kind.plural} yet, pass --allow-empty-org")
+
+
+def with_base_url_hint(read, client):
+    """`read()`, with a hint when a 404 comes from a base URL that lacks the API's /api/v1."""
+    from orsync.api.errors import NotFoundError
+    from orsync.errors import OrsyncError
+
+    def reading():
+        try:
+            return read()
+        except NotFoundError as exc:
+            base = str(getattr(getattr(client, "_client", client), "base_url", "") or "").rstrip("/")
+            if base and not base.endswith("/api/v1"):
+                raise OrsyncError(f"{exc}; the base URL {base} does not end in /api/v1: "
+                                  f"did you mean {base}/api/v1?") from None
+            raise
+    return reading

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from orsync.escaping import visible
-from orsync.planner.plan import Change, Plan
+from orsync.planner.plan import Change, Plan, sensitive_fields
 from orsync.resources import KINDS_BY_NAME
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "assign": "+", "unassign": "-"}
@@ -85,7 +85,7 @@ def element_lines(change: Change) -> tuple[str, ...]:
 
 def secret_label(change: Change) -> str:
     """The attribute the new secret arrives in (the Terraform provider's name for it)."""
-    sensitive = getattr(KINDS_BY_NAME.get(change.kind), "sensitive_fields", ())
+    sensitive = sensitive_fields(change.kind)
     return sensitive[0] if sensitive else "secret"
 
 

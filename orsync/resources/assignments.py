@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from orsync.api.rows import KeyAssignmentRow
 from orsync.resources import steps
 from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind
 from orsync.resources.members import find_member, member_workspace
@@ -21,9 +22,11 @@ from orsync.resources.scopes import qualified, scopes_of
 def guardrail_labels(resolution) -> dict[str, str]:
     """Live guardrail id -> its label (computed once guardrails are resolved)."""
     if resolution.guardrail_labels is None:
+        # A guardrail being replaced is not its entry any more: what it governs now is seen as
+        # under another guardrail, and assigned to the replacement (refs name it until apply).
         declared = {live_id: address.removeprefix("guardrail.")
                     for address, live_id in resolution.live_ids.items()
-                    if address.startswith("guardrail.") and live_id}
+                    if address.startswith("guardrail.") and live_id and address not in resolution.replaced}
         resolution.guardrail_labels = {
             guardrail.id: declared.get(guardrail.id, f"{guardrail.name} ({guardrail.id[:8]})")
             for guardrail in resolution.state.rows("guardrails")}
@@ -113,7 +116,7 @@ class KeyAssignments(_Assignments):
     target_attribute = "key_hash"
     client_noun = "keys"
     noun = "key assignment"
-    listings = (Listing("key_assignments", "list_key_assignments"),)
+    listings = (Listing("key_assignments", "list_key_assignments", rows=KeyAssignmentRow),)
 
     def desired(self, config, resolution) -> list[Desired]:
         wanted = []

@@ -74,7 +74,10 @@ class Listing:
     scope_param: str | None = None
     lower_bound: str | None = None
     needs_scope: bool = False     # only answers for a named workspace: nothing to read without
+    anchor: bool = False          # read unscoped first: its rows name the default workspace
     forbidden_ok: bool = False    # a 403 (a feature the org lacks) leaves it unread, not the plan
+    on_demand: bool = False       # read only for a file that manages it (kind.needs_listings)
+    rows: Any = None              # parse rows into this (api/rows.py) instead of the API's model
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,15 @@ class ResourceKind:
         scope = body.get(listing.scope_param) if listing.scope_param else None
         return {listing.scope_param: scope} if scope else {}
 
+    def delete_body(self, live: LiveObject) -> dict[str, Any]:
+        """What apply needs to delete this live object besides its id (by default nothing)."""
+        return {}
+
+    def find_created(self, state: LiveState, body: dict[str, Any]) -> list[str]:
+        """Ids of live objects a create with this body could have made (kinds whose creates
+        can be lost say; the others create nothing a lost answer could leave behind)."""
+        return []
+
     def batch_target(self, change) -> str | None:
         """A batched change's target id when the kind knows it (else apply resolves `target`)."""
         return None
@@ -200,6 +212,10 @@ class ResourceKind:
     def change_details(self, before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:
         """Lines that say what changes inside a structured field (content filters), for the plan."""
         return ()
+
+    def needs_listings(self, config) -> bool:
+        """Whether this config needs the kind's on-demand listings read (most kinds: always)."""
+        return True
 
     def moved(self, want: Desired, live: LiveObject, resolution: Resolution) -> Desired:
         """The entry, matched to a live object in another workspace: its workspace is now managed."""

@@ -11,6 +11,7 @@ the file = unmanaged, a value = set, null = cleared (the API takes null for each
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 ZDR_PROVIDERS = ("anthropic", "google", "openai", "other", "xai")
@@ -38,11 +39,7 @@ FIELDS: tuple[str, ...] = (
     "content_filters", "content_filter_builtins",
 )
 
-DATA_REGIONS = ("global", "europe", "us")
-FILTER_ACTIONS = ("redact", "block", "flag")
-BUILTIN_SLUGS = ("email", "phone", "ssn", "credit-card", "ip-address", "person-name", "address",
-                 "regex-prompt-injection")
-SCAN_SCOPES = ("user_only", "all_messages")
+# (The enums of these fields are the config model's: orsync.config.model.)
 # The only builtin that takes scan_scope, and what the API assumes when it is left out.
 SCANNING_BUILTIN = "regex-prompt-injection"
 DEFAULT_SCAN_SCOPE = "all_messages"
@@ -134,58 +131,6 @@ def _scalar(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-# --- custom regex ---------------------------------------------------------------------------
-
-def regex_problem(pattern: str) -> str | None:
-    """Why the API would refuse this custom filter pattern (400 invalid_regex_pattern), or None.
-
-    The API's engine has no lookaround and no backreferences; Python's `re` has both, so the
-    pattern is scanned here rather than compiled. Escaped characters and character classes are
-    skipped: `\\(?=` and `[(?=]` are literal text, not a lookahead.
-    """
-    index, in_class = 0, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            problem = None if in_class else _escape_problem(pattern[index + 1:index + 3])
-            if problem:
-                return problem
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            # A `]` right after `[` or `[^` is a literal member of the class.
-            in_class, index = True, index + 1
-            index += pattern.startswith("^", index)
-            index += pattern.startswith("]", index)
-            continue
-        elif char == "(" and pattern.startswith("?", index + 1):
-            problem = _group_problem(pattern[index + 2:index + 5])
-            if problem:
-                return problem
-        index += 1
-    return None
-
-
-def _escape_problem(escaped: str) -> str | None:
-    if escaped[:1].isdigit() and escaped[:1] != "0":
-        return f"backreference \\{escaped[:1]} is not supported by the API (invalid_regex_pattern)"
-    if escaped[:2] == "k<":
-        return "named backreference \\k<...> is not supported by the API (invalid_regex_pattern)"
-    return None
-
-
-def _group_problem(after_question: str) -> str | None:
-    if after_question[:1] in ("=", "!"):
-        return "lookahead (?= or (?! is not supported by the API (invalid_regex_pattern)"
-    if after_question[:2] in ("<=", "<!"):
-        return "lookbehind (?<= or (?<! is not supported by the API (invalid_regex_pattern)"
-    if after_question[:2] == "P=":
-        return "named backreference (?P=...) is not supported by the API (invalid_regex_pattern)"
-    return None
-
-
 # --- the kind side ------------------------------------------------------------------------
 
 class GuardrailFieldRules:
@@ -204,6 +149,13 @@ class GuardrailFieldRules:
         if name in STRUCTURE_FIELDS:
             return normalise_structure(name, value)
         return super().normalise(name, value)  # type: ignore[misc]
+
+    def in_canonical_slugs(self, objects: list, slugs: Any) -> list:
+        """Desired or live objects with their model lists as canonical slugs (orsync.planner.slugs;
+        None: as written)."""
+        if slugs is None:
+            return objects
+        return [replace(obj, fields=self.with_canonical_models(obj.fields, slugs)) for obj in objects]
 
     def with_canonical_models(self, fields: dict[str, Any], slugs: Any) -> dict[str, Any]:
         """`fields` with model lists as canonical slugs (a set again: two ids may share one)."""

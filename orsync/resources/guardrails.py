@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from orsync.api.rows import GuardrailRow
 from orsync.resources import steps
 from orsync.resources.base import CreateResult, Listing
 from orsync.resources.guardrail_fields import FIELDS, GuardrailFieldRules
@@ -19,7 +20,8 @@ class Guardrails(GuardrailFieldRules, NamedKind):
     type_name = "openrouter_guardrail"
     managed = ("name", *FIELDS)
     # Listed per workspace; a workspace's default guardrail shows in its workspace's listing.
-    listings = (Listing("guardrails", "list_guardrails", per_scope=True, scope_param="workspace_id"),)
+    listings = (Listing("guardrails", "list_guardrails", per_scope=True, scope_param="workspace_id",
+                        rows=GuardrailRow),)
     created_in = "guardrails"
     # A guardrail's workspace is fixed when it is created: moving it back is a replacement.
     replace_fields = frozenset({"workspace"})
@@ -27,14 +29,10 @@ class Guardrails(GuardrailFieldRules, NamedKind):
              "replace": steps.GUARDRAIL_WRITES, "delete": steps.GUARDRAIL_DELETES}
 
     def desired(self, config, resolution):
-        slugs = resolution.model_slugs
-        return [replace(want, fields=self.with_canonical_models(want.fields, slugs))
-                for want in super().desired(config, resolution)]
+        return self.in_canonical_slugs(super().desired(config, resolution), resolution.model_slugs)
 
     def live(self, state, resolution):
-        slugs = resolution.model_slugs
-        return [replace(obj, fields=self.with_canonical_models(obj.fields, slugs))
-                for obj in super().live(state, resolution)]
+        return self.in_canonical_slugs(super().live(state, resolution), resolution.model_slugs)
 
     def live_object(self, obj: Any):
         live = super().live_object(obj)

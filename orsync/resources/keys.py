@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from orsync.api.rows import KeyRow
 from orsync.resources import steps
 from orsync.resources.base import CreateResult, Listing
 from orsync.resources.named import NamedKind
@@ -27,11 +28,11 @@ class Keys(NamedKind):
     time_fields = frozenset({"expires_at"})
     issues_secret = True
     sensitive_fields = ("key",)  # the secret, as openrouter_api_key names it
-    # Listed per workspace (an unscoped GET /keys shows the default one only), with disabled
-    # and expired keys; a key holds one guardrail at most, so the org-wide key assignments'
-    # total is a lower bound on the keys.
+    # Listed per workspace (an unscoped GET /keys shows the default one only, and its rows name
+    # that workspace), with disabled and expired keys; a key holds one guardrail at most, so the
+    # org-wide key assignments' total is a lower bound on the keys.
     listings = (Listing("keys", "list_keys", identity="hash", per_scope=True, scope_param="workspace_id",
-                        lower_bound="key_assignments"),)
+                        lower_bound="key_assignments", rows=KeyRow, anchor=True),)
     created_in = "keys"
     steps = {"create": steps.KEY_WRITES, "update": steps.KEY_WRITES, "replace": steps.KEY_WRITES,
              "delete": steps.KEY_DELETES}

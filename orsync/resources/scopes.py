@@ -3,8 +3,8 @@
 Identity is the name within its workspace. A name in the default workspace is written as is
 (`ci`, address `key.ci`), elsewhere with its workspace's slug (`research/ci`, `key.research/ci`),
 so that a file without workspaces plans exactly as before. The default workspace is the org's
-first: OpenRouter creates it with the org, and the Workspace object has no flag for it
-(docs/adr/0004-identity-across-workspaces.md).
+one an unscoped GET /keys answers for (the Workspace object has no flag for it; see
+docs/adr/0004-identity-across-workspaces.md).
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ class Scopes:
     default_id: str | None
 
     @classmethod
-    def of(cls, rows: list[Any]) -> Scopes:
-        first = min(rows, key=lambda row: (row.created_at or "", row.id), default=None)
-        return cls(by_id={row.id: row for row in rows}, by_slug={row.slug: row for row in rows},
-                   default_id=first.id if first else None)
+    def of(cls, rows: list[Any], default_id: str | None = None) -> Scopes:
+        """`default_id` as the live read learned it; else the workspace slugged `default`, else
+        the oldest (OpenRouter creates the default one with the org)."""
+        by_slug = {row.slug: row for row in rows}
+        if default_id is None and rows:
+            named = by_slug.get("default")
+            default_id = (named or min(rows, key=lambda row: (row.created_at or "", row.id))).id
+        return cls(by_id={row.id: row for row in rows}, by_slug=by_slug, default_id=default_id)
 
     @property
     def known(self) -> bool:
@@ -66,5 +70,6 @@ def qualified(name: str, scope: str | None) -> str:
 def scopes_of(resolution) -> Scopes:
     """The plan's Scopes, computed once from the live workspaces."""
     if "scopes" not in resolution.memo:
-        resolution.memo["scopes"] = Scopes.of(resolution.state.rows(WORKSPACE_LISTING))
+        resolution.memo["scopes"] = Scopes.of(resolution.state.rows(WORKSPACE_LISTING),
+                                              resolution.state.default_scope)
     return resolution.memo["scopes"]

@@ -3,7 +3,8 @@
 All budgets of one workspace are one object (`workspace_budget.SLUG`), because their writes
 must be ordered: OpenRouter keeps lifetime > monthly > weekly > daily at every step, so the
 plan sends the deletes first, then the increases from the widest interval to the narrowest,
-then the decreases from the narrowest to the widest (API-NOTES "Workspace budgets"). The BYOK
+then the decreases (and new budgets, decreases from infinity) from the narrowest to the widest
+(API-NOTES "Workspace budgets"). The BYOK
 flag is workspace-wide and travels with every PUT. Budgets are an Enterprise feature: a 403
 is one failure line for the workspace, and the rest of the apply goes on.
 """
@@ -31,8 +32,11 @@ class WorkspaceBudgets(ResourceKind):
     managed = (*INTERVALS, BYOK)
     number_fields = frozenset(INTERVALS)
     listings = (Listing(LISTING, "list_budgets", per_scope=True, scope_param="workspace_id",
-                        needs_scope=True, forbidden_ok=True),)
+                        needs_scope=True, forbidden_ok=True, on_demand=True),)
     steps = {"create": steps.BUDGETS, "update": steps.BUDGETS}
+
+    def needs_listings(self, config) -> bool:
+        return any(spec.state == "present" and {"budgets", BYOK} & spec.model_fields_set for spec in config.workspaces)
 
     def desired(self, config, resolution) -> list[Desired]:
         wanted = []
@@ -67,11 +71,29 @@ class WorkspaceBudgets(ResourceKind):
                      proposed: dict[str, Any], name: str = "") -> dict[str, Any]:
         """The writes, in the order the API accepts them; a new workspace named by slug."""
         before = live.fields if live else {}
+        self._refuse_disorder(resolution, name, before, after)
         writes = ordered_writes(before, after)
         body: dict[str, Any] = {"writes": writes}
         if live is None:
             body[WORKSPACE_OF] = name
         return body
+
+    @staticmethod
+    def _refuse_disorder(resolution, slug: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """The budgets the file sets, with the live ones it leaves out, must still decrease."""
+        final = [(interval, after[interval] if interval in after else before.get(interval), interval in after)
+                 for interval in INTERVALS]
+        final = [entry for entry in final if entry[1] is not None]
+        for (wide, wide_limit, wide_declared), (narrow, narrow_limit, narrow_declared) in zip(final, final[1:]):
+            if wide_limit <= narrow_limit:
+                config = resolution.config_source.model
+                index = next(i for i, spec in enumerate(config.workspaces) if spec.slug == slug)
+                live = narrow if not narrow_declared else wide
+                raise resolution.error_at(
+                    ("workspaces", index, "budgets"),
+                    f"{wide} {wide_limit:g} would not be above {narrow} {narrow_limit:g} (the live {live} "
+                    f"budget, which the file leaves out); OpenRouter needs lifetime > monthly > weekly > daily: "
+                    f"declare {live} too, or null to delete it")
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
         """Budgets of a workspace this apply created."""
@@ -100,10 +122,12 @@ def ordered_writes(before: dict[str, Any], after: dict[str, Any]) -> list[list[A
     """[verb, interval, limit, byok] in an order that keeps every step valid."""
     changed = [interval for interval in INTERVALS if interval in after and after[interval] != before.get(interval)]
     deletes = [interval for interval in changed if after[interval] is None and before.get(interval) is not None]
+    # A new budget counts as a decrease from infinity: set after every wider one has risen and
+    # every narrower one has fallen, it fits between them whatever they were.
     ups = [interval for interval in changed if after[interval] is not None
-           and (before.get(interval) is None or after[interval] > before[interval])]
+           and before.get(interval) is not None and after[interval] > before[interval]]
     downs = [interval for interval in reversed(changed) if after[interval] is not None
-             and before.get(interval) is not None and after[interval] < before[interval]]
+             and (before.get(interval) is None or after[interval] < before[interval])]
     byok = after.get(BYOK) if BYOK in after else None
     writes = ([["delete", interval, None, None] for interval in deletes]
               + [["put", interval, after[interval], byok] for interval in ups + downs])

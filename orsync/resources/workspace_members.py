@@ -25,12 +25,16 @@ class WorkspaceMembers(ResourceKind):
     noun = "workspace member"
     managed = (IN,)
     verbs = {"create": "assign", "update": "assign", "delete": "unassign"}
-    listings = (Listing(LISTING, "list_workspace_members", per_scope=True, scope_param="id", needs_scope=True),
+    listings = (Listing(LISTING, "list_workspace_members", per_scope=True, scope_param="id", needs_scope=True,
+                        on_demand=True),
                 Listing("members", "list_members"))
-    steps = {"create": steps.MEMBERSHIP, "assign": steps.MEMBERSHIP, "delete": steps.MEMBERSHIP,
-             "unassign": steps.MEMBERSHIP}
+    steps = {"create": steps.MEMBERS_ADDED, "assign": steps.MEMBERS_ADDED, "delete": steps.MEMBERS_REMOVED,
+             "unassign": steps.MEMBERS_REMOVED}
     batched = True
     parent_noun = "workspace"
+
+    def needs_listings(self, config) -> bool:
+        return any(spec.state == "present" and spec.members is not None for spec in config.workspaces)
 
     def desired(self, config, resolution) -> list[Desired]:
         members = resolution.state.rows("members")
@@ -38,6 +42,10 @@ class WorkspaceMembers(ResourceKind):
         for index, spec in enumerate(config.workspaces):
             if spec.state != "present" or spec.members is None:
                 continue
+            if scopes_of(resolution).scope_of_slug(spec.slug) is None:
+                raise resolution.error_at(("workspaces", index, "members"),
+                                          f"{spec.slug} is the default workspace, whose members are every "
+                                          "member of the organization; remove its members list")
             for position, ref in enumerate(spec.members):
                 member = find_member(members, email=ref if "@" in ref else None, user_id=None if "@" in ref else ref)
                 if member is None:
@@ -57,12 +65,18 @@ class WorkspaceMembers(ResourceKind):
         for row in state.rows(LISTING):
             slug = workspaces.get(row.workspace_id)
             if slug in declared:
-                objects.append(LiveObject(id=row.user_id, name=f"{slug}/{emails.get(row.user_id) or row.user_id}",
-                                          fields={IN: True}, digest_source={"id": row.id}))
+                # One member is in several workspaces: the id is the membership's, unique per kind.
+                objects.append(LiveObject(id=f"{row.workspace_id}/{row.user_id}",
+                                          name=f"{slug}/{emails.get(row.user_id) or row.user_id}",
+                                          fields={IN: True}, digest_source={"id": row.id},
+                                          refs={"workspace_id": row.workspace_id, "user_id": row.user_id}))
         return objects
 
     def undeclared(self, obj: LiveObject, config, resolution) -> str | None:
         return f"not in workspace {obj.name.split('/', 1)[0]}'s members list"
+
+    def delete_body(self, live: LiveObject) -> dict[str, Any]:
+        return {"workspace_id": live.refs["workspace_id"], "user_id": live.refs["user_id"]}
 
     def headline(self, before, after) -> str:
         return ""
@@ -74,7 +88,8 @@ class WorkspaceMembers(ResourceKind):
                      proposed: dict[str, Any], name: str = "") -> dict[str, Any]:
         scopes = scopes_of(resolution)
         slug = name.split("/", 1)[0]
-        return {"workspace_id": scopes.live_id(scopes.scope_of_slug(slug)), "user_id": live.id if live else None}
+        return {"workspace_id": scopes.live_id(scopes.scope_of_slug(slug)),
+                "user_id": live.refs["user_id"] if live else None}
 
     def batch_target(self, change) -> str | None:
         return change.body.get("user_id") or change.refs.get("target", "").removeprefix("member.")

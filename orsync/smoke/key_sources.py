@@ -35,9 +35,10 @@ def read_secrets_file(path: str | Path) -> dict[str, str]:
     parse = parse_dotenv if FileSink(file).dotenv else parse_json
     try:
         entries = parse(text)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError) as exc:
         raise SecretLookupError(
-            f"{path} is not a secrets file written by `orsync apply --secrets-out`") from None
+            f"{path}:{str(exc).removeprefix('line ')} (not a secrets file written by "
+            "`orsync apply --secrets-out`)") from None
     return {name: entry.secret.get_secret_value() for name, entry in entries.items()}
 
 

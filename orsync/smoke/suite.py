@@ -1,10 +1,12 @@
 """Smoke suites: a file's `smoke:` entries run concurrently, each checked against `expect`.
 
 A test passes when every expectation holds. A 403 counts as the expected 403 only when a
-guardrail blocked the request ("Request blocked..."): a 403 for any other reason (a management
-key used for inference, a disabled key) would otherwise make "this key may not use model B"
-pass while proving nothing. A test that could not run at all (no secret for its key, no answer
-from the server) is an error rather than a failure, as JUnit distinguishes them.
+guardrail blocked the request ("Request blocked..."): a 403 for any other reason (a spent
+budget) would otherwise make "this key may not use model B" pass while proving nothing. An
+answer that failed after its 200 (mid-stream, or an error inside the body) carries the error's
+code (`calls.py`), so a `status: 200` test fails on it. A test that could not run at all (no
+secret for its key, no answer from the server) is an error rather than a failure, as JUnit
+distinguishes them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What each `orsync get` view prints: the API's data as JSON, or a table fitted to the terminal.
 
-Views whose table joins other listings (which guardrail governs a key) make those extra
-reads only for the table: `--json` is one call, the API's own objects.
+The org views read the whole org (every workspace, orsync.views.org_read) in one concurrent
+read; their tables join the listings the API keeps apart (which guardrail governs a key, which
+workspace it is in), while `--json` prints the API's own objects unjoined.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from orsync.views import catalog, org
 from orsync.views.format import plain, to_json
 from orsync.views.layout import RecordView, TableView
+from orsync.views.org_read import read_org
 
 
 def show(data: Any, view: TableView | RecordView, as_json: bool, width: int | None = None) -> str:
@@ -28,27 +30,38 @@ def show_model(model: Any, as_json: bool, width: int | None = None) -> str:
 
 
 def show_keys(client, as_json: bool, width: int | None = None) -> str:
-    keys = plain(client.list_keys())
     if as_json:
-        return to_json(keys) + "\n"
-    rows = org.with_guardrail_names(keys, plain(client.list_key_assignments()),
-                                    plain(client.list_guardrails()), "hash", "key_hash")
-    return org.KEYS.render(rows, width)
+        return to_json(read_org(client, "keys").keys) + "\n"
+    state = read_org(client, "keys", "guardrails", "key_assignments")
+    listings = org.Listings.of(state)
+    rows = org.with_guardrail_names(listings.keys, listings.key_assignments, listings.guardrails,
+                                    listings.workspaces, "hash", "key_hash")
+    return org.KEYS.render(org.with_workspace_slugs(rows, listings.workspaces), width)
 
 
 def show_members(client, as_json: bool, width: int | None = None) -> str:
-    members = plain(client.list_members())
     if as_json:
-        return to_json(members) + "\n"
-    rows = org.with_guardrail_names(members, plain(client.list_member_assignments()),
-                                    plain(client.list_guardrails()), "id", "user_id")
-    return org.MEMBERS.render(rows, width)
+        return to_json(read_org(client, "members").members) + "\n"
+    state = read_org(client, "members", "guardrails", "member_assignments", "workspace_members")
+    listings = org.Listings.of(state)
+    rows = org.with_guardrail_names(listings.members, listings.member_assignments, listings.guardrails,
+                                    listings.workspaces, "id", "user_id")
+    return org.MEMBERS.render(org.with_memberships(rows, listings.workspace_members, listings.workspaces), width)
 
 
 def show_guardrails(client, as_json: bool, width: int | None = None) -> str:
-    guardrails = plain(client.list_guardrails())
     if as_json:
-        return to_json(guardrails) + "\n"
-    rows = org.with_assignment_counts(guardrails, plain(client.list_key_assignments()),
-                                      plain(client.list_member_assignments()))
-    return org.GUARDRAILS.render(rows, width)
+        return to_json(read_org(client, "guardrails").guardrails) + "\n"
+    state = read_org(client, "guardrails", "key_assignments", "member_assignments")
+    listings = org.Listings.of(state)
+    rows = org.with_assignment_counts(listings.guardrails, listings.key_assignments, listings.member_assignments)
+    return org.GUARDRAILS.render(org.with_workspace_slugs(org.labelled_defaults(rows, listings.workspaces),
+                                                          listings.workspaces), width)
+
+
+def show_workspaces(client, as_json: bool, width: int | None = None) -> str:
+    from orsync.views import workspaces
+
+    if as_json:
+        return to_json(read_org(client, "workspaces").workspaces) + "\n"
+    return workspaces.WORKSPACES.render(workspaces.workspace_rows(read_org(client)), width)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orsync.escaping import markdown_text, visible
+from orsync.views import budget_usage
 from orsync.views import format as fmt
 from orsync.views.bars import bar
+from orsync.views.budget_usage import BudgetUsage
 from orsync.views.table import Column, render_table
 
 Level = Literal["ok", "warn", "fail"]
@@ -72,12 +74,18 @@ class UsageReport:
     rows: tuple[KeyUsage, ...]
     thresholds: Thresholds
     missing: tuple[str, ...] = ()  # keys a file declares that the org does not have
+    budgets: tuple[BudgetUsage, ...] = ()  # workspace budgets against their keys' spend
 
-    def level(self, row: KeyUsage) -> Level:
+    def level(self, row: KeyUsage | BudgetUsage) -> Level:
         return self.thresholds.level(row.fraction)
 
     def names_at(self, *levels: Level) -> list[str]:
-        return [row.name for row in self.rows if self.level(row) in levels]
+        """Keys, then workspace budgets (`research monthly budget`), at these levels."""
+        return ([row.name for row in self.rows if self.level(row) in levels]
+                + [row.label for row in self.budgets if self.level(row) in levels])
+
+    def budget_labels(self) -> list[str]:
+        return [LEVEL_LABELS[self.level(row)] for row in self.budgets]
 
     @property
     def failing(self) -> bool:
@@ -85,7 +93,8 @@ class UsageReport:
 
 
 def build_report(keys: Sequence[dict[str, Any]], thresholds: Thresholds,
-                 declared: Sequence[tuple[str, str | None]] | None = None) -> UsageReport:
+                 declared: Sequence[tuple[str, str | None]] | None = None,
+                 budgets: Sequence[BudgetUsage] = ()) -> UsageReport:
     """The report over `keys` (API key objects), most spent first.
 
     With `declared` (name, pinned hash) pairs from an org file, only those keys, matched by
@@ -93,7 +102,7 @@ def build_report(keys: Sequence[dict[str, Any]], thresholds: Thresholds,
     """
     chosen, missing = (list(keys), []) if declared is None else _declared_keys(keys, declared)
     rows = sorted((KeyUsage(key) for key in chosen), key=_most_spent_first)
-    return UsageReport(tuple(rows), thresholds, tuple(missing))
+    return UsageReport(tuple(rows), thresholds, tuple(missing), tuple(budgets))
 
 
 def _declared_keys(keys: Sequence[dict[str, Any]],
@@ -144,18 +153,22 @@ def _cells(report: UsageReport, row: KeyUsage, unicode: bool) -> list[str]:
 
 
 def render_text(report: UsageReport, width: int | None = None, unicode: bool = True) -> str:
+    budgets = budget_usage.render_text(report.budgets, report.budget_labels(), width, unicode)
     if not report.rows:
-        return "(no keys)\n" + _footer(report)
+        return "(no keys)\n" + budgets + _footer(report)
     rows = [_cells(report, row, unicode) for row in report.rows]
-    return render_table(USAGE_COLUMNS, rows, width) + _footer(report)
+    return render_table(USAGE_COLUMNS, rows, width) + budgets + _footer(report)
 
 
 def _footer(report: UsageReport) -> str:
     lines = []
-    flagged = report.names_at("warn", "fail")
+    warn_at = fmt.percent(report.thresholds.warn_at)
+    flagged = [row.name for row in report.rows if report.level(row) != "ok"]
     if flagged:
-        lines.append(f"{len(flagged)} key(s) at or over {fmt.percent(report.thresholds.warn_at)} "
-                     f"of their limit: {', '.join(flagged)}")
+        lines.append(f"{len(flagged)} key(s) at or over {warn_at} of their limit: {', '.join(flagged)}")
+    budgets = [row.label for row in report.budgets if report.level(row) != "ok"]
+    if budgets:
+        lines.append(f"{len(budgets)} workspace budget(s) at or over {warn_at}: {', '.join(budgets)}")
     if report.missing:
         lines.append(f"declared but not found in the org: {', '.join(report.missing)}")
     return "".join(visible(line) + "\n" for line in lines)
@@ -166,7 +179,8 @@ def render_markdown(report: UsageReport) -> str:
     header = "| Key | Today | Week | Month | Total | Limit | Used | |\n|---|--:|--:|--:|--:|--:|---|---|\n"
     body = "".join("| " + " | ".join(_markdown_cell(cell) for cell in _cells(report, row, True)) + " |\n"
                    for row in report.rows)
-    return "### Key usage\n\n" + header + body + ("\n" + _footer(report) if _footer(report) else "")
+    budgets = budget_usage.render_markdown(report.budgets, report.budget_labels())
+    return "### Key usage\n\n" + header + body + budgets + ("\n" + _footer(report) if _footer(report) else "")
 
 
 def _markdown_cell(cell: str) -> str:
@@ -179,6 +193,7 @@ def render_json(report: UsageReport) -> str:
         "warn_at": thresholds.warn_at,
         "fail_at": thresholds.fail_at,
         "keys": [_json_row(report, row) for row in report.rows],
+        "workspace_budgets": [budget_usage.json_row(row, report.level(row)) for row in report.budgets],
         "flagged": report.names_at("warn", "fail"),
         "failing": report.names_at("fail"),
         "missing": list(report.missing),

@@ -8,6 +8,7 @@ before the server's own bound: the measure of whether the client caps what it re
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +61,16 @@ class HostileServer:
         with self._lock:
             self.requests.append((method, path))
         return self.script(method, path)
+
+    def wait_for_streams(self, count: int, seconds: float = 5.0) -> None:
+        """Until `count` streamed replies have ended, cut by the client or run out: a handler
+        notices a client that hung up only at its next writes, after the client has moved on."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.streams_cut_by_client + self.streams_run_out >= count:
+                    return
+            time.sleep(0.01)
 
     def _stream_ended(self, by_client: bool) -> None:
         with self._lock:

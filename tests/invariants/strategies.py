@@ -260,3 +260,146 @@ def scenarios(draw, key_names: list[str] = KEY_NAMES) -> Scenario:
     """A starting org and a valid file for it, keys named from `key_names`."""
     seed = draw(orgs(key_names))
     return Scenario(seed=seed, config=draw(configs(seed, key_names)))
+
+
+# --- orgs with workspaces (issue 16) --------------------------------------------------------
+# 1-4 workspaces: the default one and up to three more; names from the same small pools, so the
+# same key or guardrail name often lives in several workspaces, and a declared object is often
+# found in another workspace than its own (moved by hand). Model lists are left out: they
+# compare through the catalog's canonical slugs, which the file-level suite covers.
+
+WORKSPACE_SLUGS = ["research", "platform", "sandbox"]
+NEW_WORKSPACE = "fresh"           # declared, never seeded: created by the apply
+BUDGET_VALUES = [1000, 300, 100, 25, 5]   # widest first: any ordered pick is a valid budget set
+BUDGET_INTERVALS = ["lifetime", "monthly", "weekly", "daily"]
+
+
+@st.composite
+def budget_sets(draw, nullable: bool = True, complete: bool = False) -> dict:
+    """Budgets that decrease from the widest interval (a valid file); null deletes one. With
+    `complete`, every interval is declared (null where unset): a workspace with live budgets
+    that the file would leave out could break the order (the plan refuses such a file)."""
+    chosen = sorted(draw(st.lists(st.sampled_from(range(4)), unique=True, max_size=3)))
+    values = sorted(draw(st.lists(st.sampled_from(BUDGET_VALUES), unique=True, min_size=len(chosen),
+                                  max_size=len(chosen))), reverse=True)
+    budgets: dict = {BUDGET_INTERVALS[i]: value for i, value in zip(chosen, values)}
+    if nullable:
+        for index in range(4):
+            if BUDGET_INTERVALS[index] not in budgets and (complete or draw(st.integers(0, 4)) == 0):
+                budgets[BUDGET_INTERVALS[index]] = None
+    return budgets
+
+
+@st.composite
+def workspace_orgs(draw) -> dict:
+    """A seed with 0-3 workspaces besides the default one; keys and guardrails spread across
+    them (at least one key in the default workspace), assignments within a workspace."""
+    nonce = draw(st.integers(0, 2**32))
+    slugs = draw(st.lists(st.sampled_from(WORKSPACE_SLUGS), unique=True, max_size=3))
+    homes = [None, *slugs]
+    workspaces = []
+    for n, slug in enumerate(slugs):
+        row = {"slug": slug, "name": slug.title(), "created_at": f"2025-0{n + 1}-01T08:00:00Z",
+               "members": draw(st.lists(st.sampled_from([m["email"] for m in MEMBERS]), unique=True, max_size=3))}
+        if draw(st.booleans()):
+            row["budgets"] = {k: v for k, v in draw(budget_sets(nullable=False)).items()}
+        workspaces.append(row)
+    guardrails = []
+    for n in range(draw(st.integers(0, 4))):
+        row = {"id": str(draw(st.uuids(version=4))), "name": draw(st.sampled_from(GUARDRAIL_NAMES)),
+               "created_at": f"2025-0{1 + n}-01T10:00:00Z", "limit_usd": draw(MONEY),
+               "reset_interval": draw(st.sampled_from(INTERVALS))}
+        home = draw(st.sampled_from(homes))
+        if home:
+            row["workspace"] = home
+        guardrails.append(row)
+    keys = [draw(seeded_key(n, nonce, KEY_NAMES)) for n in range(1 + draw(st.integers(0, 6)))]
+    for n, key in enumerate(keys):
+        key.pop("creator_user_id", None)
+        home = None if n == 0 else draw(st.sampled_from(homes))
+        if home:
+            key["workspace"] = home
+    key_assignments = []
+    for key in keys:
+        same_home = [g["id"] for g in guardrails if g.get("workspace") == key.get("workspace")]
+        if same_home and draw(st.booleans()):
+            key_assignments.append({"guardrail": draw(st.sampled_from(same_home)), "key": key["hash"]})
+    return {"organization_id": "org_2vInvariants000000000000001", "members": MEMBERS, "workspaces": workspaces,
+            "keys": keys, "guardrails": guardrails, "key_assignments": key_assignments, "member_assignments": []}
+
+
+def _unambiguous(draw, pool: list[str], live: list[dict], slugs: list[str | None], max_entries: int) -> list[tuple]:
+    """(workspace, name) pairs to declare: unique, and never a name that two live objects of
+    that workspace share (which the plan refuses without a pin)."""
+    pairs = draw(st.lists(st.tuples(st.sampled_from(slugs), st.sampled_from(pool)), unique=True,
+                          max_size=max_entries))
+    return [(slug, name) for slug, name in pairs
+            if sum(1 for obj in live if obj["name"] == name and obj.get("workspace") == slug) <= 1]
+
+
+@st.composite
+def workspace_configs(draw, seed: dict) -> dict:
+    """A valid file for a seed of workspace_orgs: workspaces with budgets, default guardrails
+    and member lists; keys and guardrails in any of them; members under default-workspace
+    guardrails."""
+    live_slugs = [w["slug"] for w in seed["workspaces"]]
+    declared_ws = []
+    for slug in live_slugs + [NEW_WORKSPACE]:
+        if not draw(st.booleans()):
+            continue
+        entry: dict = {"slug": slug}
+        if slug == NEW_WORKSPACE or draw(st.booleans()):
+            entry["name"] = draw(st.sampled_from(["Team", "Lab", slug.title()]))
+        put(entry, "description", draw(three_state(TEXT)))
+        if draw(st.booleans()):
+            seeded = any(w["slug"] == slug and w.get("budgets") for w in seed["workspaces"])
+            entry["budgets"] = draw(budget_sets(complete=seeded))
+        if draw(st.booleans()):
+            entry["default_guardrail"] = draw(st.sampled_from([
+                {"limit_usd": 5, "reset_interval": "daily"}, {"enforce_zdr": True},
+                {"limit_usd": 50, "reset_interval": "weekly", "allowed_providers": ["openai"]}]))
+        if draw(st.booleans()):
+            entry["members"] = draw(st.lists(st.sampled_from([m["email"] for m in MEMBERS]), unique=True, max_size=3))
+        declared_ws.append(entry)
+    slugs = [None, *live_slugs, *([NEW_WORKSPACE] if any(w["slug"] == NEW_WORKSPACE for w in declared_ws) else [])]
+    guardrails = []
+    for slug, name in _unambiguous(draw, GUARDRAIL_NAMES, seed["guardrails"], slugs, 4):
+        entry = {"name": name, **({"workspace": slug} if slug else {})}
+        if draw(st.integers(0, 5)) == 0:
+            entry["state"] = "absent"
+        else:
+            put(entry, "limit_usd", draw(three_state(MONEY, nullable=False)))
+            entry["reset_interval"] = draw(st.sampled_from(INTERVALS))
+        guardrails.append(entry)
+    present = {(g.get("workspace"), g["name"]) for g in guardrails if g.get("state") != "absent"}
+    keys = []
+    for slug, name in _unambiguous(draw, KEY_NAMES, seed["keys"], slugs, 5):
+        entry = {"name": name, **({"workspace": slug} if slug else {})}
+        if draw(st.integers(0, 6)) == 0:
+            entry["state"] = "absent"
+        else:
+            put(entry, "limit", draw(three_state(KEY_LIMITS)))
+            put(entry, "disabled", draw(three_state(st.booleans(), nullable=False)))
+            own = sorted(n for s, n in present if s == slug)
+            if own and draw(st.booleans()):
+                entry["guardrail"] = draw(st.sampled_from(own))
+        keys.append(entry)
+    default_guardrails = sorted(n for s, n in present if s is None)
+    members = []
+    if default_guardrails:
+        for member in draw(st.lists(st.sampled_from(MEMBERS), unique_by=lambda m: m["id"], max_size=3)):
+            members.append({"email": member["email"], "guardrail": draw(st.sampled_from(default_guardrails))})
+    config: dict[str, Any] = {"version": 1}
+    if draw(st.integers(0, 3)) == 0:
+        config["policy"] = {"prune": True}
+    for section, entries in (("workspaces", declared_ws), ("guardrails", guardrails), ("keys", keys),
+                             ("members", members)):
+        if entries:
+            config[section] = entries
+    return config
+
+
+@st.composite
+def workspace_scenarios(draw) -> Scenario:
+    seed = draw(workspace_orgs())
+    return Scenario(seed=seed, config=draw(workspace_configs(seed)))

@@ -8,13 +8,16 @@ design (classes.REFUSED) must be refused by the plan before any write.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import Phase, given, settings
 
 from .figures import FIGURES
 from .harness import check_scenario
 from .profiles import examples
-from .strategies import scenarios
+from .strategies import scenarios, workspace_scenarios
+from .workspace_oracle import check_workspaces
 
 
 @examples(40)
@@ -51,3 +54,26 @@ def test_SABOTAGE_a_client_blind_to_disabled_keys_is_caught(org, monkeypatch):
     assert "internal error" not in str(caught.value) and "Error:" not in str(caught.value), caught.value
     FIGURES.add("sabotage.examples_until_caught", len(tried))
     print(f"sabotage caught after {len(tried)} example(s): {str(caught.value).splitlines()[0]}")
+
+
+# --- orgs with 1-4 workspaces (issue 16, invariant 9) ------------------------------------------
+
+@examples(25)
+@given(scenario=workspace_scenarios())
+def test_orgs_with_workspaces_converge_and_a_second_apply_writes_nothing(org, scenario):
+    org.reseed(scenario.seed)
+    config = org.new_file("org.yaml", scenario.yaml)
+    secrets = org.new_file("secrets.json")
+    flags = ("--yes", "--allow-destroy", "--force", "--allow-empty-org", "--secrets-out", str(secrets))
+    applied = org.cli("apply", str(config), *flags)
+    assert applied.code == 0, applied.err[-1500:]
+    planned = org.cli("plan", str(config), "--offline", "--allow-empty-org", "--format", "json")
+    assert planned.code == 0, planned.err[-1500:]
+    pending = [c["address"] for c in json.loads(planned.out)["resource_changes"]]
+    assert pending == [], f"apply then plan shows changes: {pending}"
+    org.emulator.reset_counts()
+    again = org.cli("apply", str(config), *flags)
+    assert again.code == 0 and org.emulator.write_count() == 0, org.emulator.request_counts()
+    check_workspaces(scenario.config, org.state())
+    FIGURES.add("workspaces.examples")
+    FIGURES.add("workspaces.live_workspaces", len(org.state()["workspaces"]))

@@ -9,6 +9,7 @@ is a live key (or one apply said it deleted).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -18,9 +19,11 @@ from hypothesis import strategies as st
 from orsync.emulator.faults.injector import FAULT_KINDS
 
 from .figures import FIGURES
-from .harness import MAX_APPLY_RUNS, FaultCounter, check_scenario, fast_cli_clients
+from .harness import (MAX_APPLY_RUNS, FaultCounter, assert_one_line_error, check_scenario, fast_cli_clients,
+                      injected)
 from .profiles import examples
-from .strategies import MORE_KEY_NAMES, scenarios
+from .strategies import MORE_KEY_NAMES, scenarios, workspace_scenarios
+from .workspace_oracle import assert_no_duplicate_keys, check_workspaces
 
 FAULTS = st.fixed_dictionaries({
     "seed": st.integers(0, 2**16),
@@ -55,3 +58,26 @@ def test_apply_converges_under_faults_without_duplicates_or_lost_secrets(org, bu
     rate, budget.attempts = pressure
     runs = check_scenario(org, scenario, "faults", max_runs=MAX_APPLY_RUNS, faults={**faults, "rate": rate})
     FIGURES.add("faults.failed_runs", runs - 1)
+
+
+@examples(15)
+@given(scenario=workspace_scenarios(), faults=FAULTS)
+def test_orgs_with_workspaces_converge_under_30_percent_faults_without_duplicate_keys(org, budget, scenario, faults):
+    """Invariants 3 and 9 together: at a 30 % fault rate, keys created in any workspace are
+    never created twice for one entry, and reruns converge."""
+    budget.attempts = 8
+    org.reseed(scenario.seed)
+    config, secrets = org.new_file("org.yaml", scenario.yaml), org.new_file("secrets.json")
+    flags = ("--yes", "--allow-destroy", "--force", "--allow-empty-org", "--secrets-out", str(secrets))
+    with injected(org, {**faults, "rate": 0.3}):
+        for run in range(1, MAX_APPLY_RUNS + 1):
+            result = org.cli("apply", str(config), *flags)
+            assert_no_duplicate_keys(scenario.config, org.state())
+            if result.code == 0:
+                break
+            assert_one_line_error(result)
+    assert result.code == 0, f"no convergence in {MAX_APPLY_RUNS} runs: {result.err[-800:]}"
+    planned = org.cli("plan", str(config), "--offline", "--allow-empty-org", "--format", "json")
+    assert planned.code == 0 and json.loads(planned.out)["resource_changes"] == [], planned.out[-1500:]
+    check_workspaces(scenario.config, org.state())
+    FIGURES.add("faults.workspaces.failed_runs", run - 1)

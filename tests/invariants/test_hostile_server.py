@@ -65,10 +65,9 @@ def broken_rows(draw) -> dict:
 
 
 def open_paging_bug(value) -> bool:
-    """Bodies that run into the two open bugs of total_count, kept out of the generated ones
-    until they are fixed (each has its own xfail test below): a total the client reads as a
-    huge number (it pages on for hours), or one of another type it quietly takes for a number
-    (`false` is read as 0: an "empty" listing, and apply goes on to write)."""
+    """Bodies kept out of the generated ones, each with its own test below: a huge total (one
+    under the client's bound of a million, on pages that repeat a row, is read page by page to
+    the end: slow, not wrong), or one of another type (`false` must not pass for 0)."""
     if not isinstance(value, dict) or "total_count" not in value:
         return False
     try:
@@ -163,7 +162,6 @@ except OrsyncError as error:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="open: counted listings page up to any total_count (paging.py)")
 def test_a_huge_total_count_is_refused_not_paged():
     """{"data": [], "total_count": 10**9} on every page: reading on means ten million page
     requests, all queued at once (hours, and gigabytes of futures): a hang. Run in a child
@@ -228,29 +226,30 @@ def test_listing_over_a_socket(name):
     FIGURES.add("hostile.socket_cases")
 
 
-@pytest.mark.xfail(strict=True, reason="open: the client reads a body of any size (no size cap)")
 def test_an_endless_body_is_cut_off_by_the_client():
-    """A 2xx body that never ends: the client should stop at a size cap long before the server's
-    bound (32 MB here). It reads everything it is sent (`response.content`), so a server that
-    streams forever holds a run forever, growing its memory."""
+    """A 2xx body that never ends: the client stops at its size cap (orsync.api.limits) long
+    before the server's bound (32 MB here), instead of reading all it is sent: a server that
+    streams forever would hold a run forever, growing its memory."""
     reply = SOCKET_REPLIES["endless JSON (bounded at 32 MB)"]
     with HostileServer(lambda method, path: reply) as server:
         with OpenRouterClient(server.base_url, management_key=MANAGEMENT_KEY, max_attempts=1) as client, bounded():
-            with pytest.raises(OrsyncError):
+            with pytest.raises(OrsyncError, match="response body over 16 MiB"):
                 client.list_guardrails()
+        server.wait_for_streams(1)
     assert server.streams_cut_by_client == 1, "the client read the whole stream"
 
 
-@pytest.mark.xfail(strict=True, reason="open: `timeout` bounds each read, not the whole response")
 def test_a_dripping_body_is_cut_off_by_the_client():
-    """A byte every 50 ms (slowloris): each read arrives within the client's 0.5 s timeout, so
-    the response never times out; only the server's bound (2 s here) ends it."""
+    """A byte every 50 ms (slowloris): each read arrives within the client's 0.5 s timeout, but
+    the whole response must arrive within twice that (orsync.api.limits), long before the
+    server's bound (2 s here)."""
     reply = Reply(body=b'{"data": [', stream=endless(b" ", 40, pause=0.05))
     with HostileServer(lambda method, path: reply) as server:
         with OpenRouterClient(server.base_url, management_key=MANAGEMENT_KEY, timeout=0.5,
                               max_attempts=1) as client, bounded():
-            with pytest.raises(OrsyncError):
+            with pytest.raises(OrsyncError, match="ReadTimeout: the whole response took longer"):
                 client.list_guardrails()
+        server.wait_for_streams(1)
     assert server.streams_cut_by_client == 1, "the client waited for the whole drip"
 
 

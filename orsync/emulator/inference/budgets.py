@@ -95,8 +95,8 @@ def spend_layers(state: Any, key: KeyRecord, now: datetime) -> list[Layer]:
                             guardrail_id=guardrail.id))
     layers += workspace_layers(state, key_workspace(state, key), now)
     if key.limit is not None:
-        layers.append(Layer(KEY_LIMIT, key.limit, _spend([key], key.limit_reset, key.include_byok_in_limit, now),
-                            key.limit_reset, key.include_byok_in_limit, now))
+        spent = _spend([key], key.limit_reset, key.include_byok_in_limit, now)
+        layers.append(Layer(KEY_LIMIT, key.limit, spent, key.limit_reset, key.include_byok_in_limit, now))
     return layers
 
 
@@ -123,8 +123,7 @@ def effective(layers: list[Layer]) -> Layer | None:
 
 def member_keys(state: Any, user_id: str | None, workspace_id: str) -> list[KeyRecord]:
     """The keys a member created in a workspace: what a member guardrail's budget counts."""
-    return [k for k in state.keys.values() if user_id and k.creator_user_id == user_id
-            and key_workspace(state, k) == workspace_id]
+    return [k for k in state.keys_created_by(user_id) if key_workspace(state, k) == workspace_id]
 
 
 def _spend(keys: list[KeyRecord], interval: str | None, include_byok: bool, now: datetime) -> float:

@@ -31,26 +31,26 @@ _IDS = Field("array", min_length=1, items=Field("string", min_length=1))
 
 def _key_rows(call: Call, guardrail_id: str | None) -> dict:
     keys = call.state.keys
-    rows = [a for a in call.state.key_assignments.values()
-            if guardrail_id is None or a.guardrail_id == guardrail_id]
     dropped = call.app.shapes.deleted_key_rows(guardrail_id)
-    return _page(call, rows, dropped, lambda a: a.public(keys[a.key_hash]))
+    return _page(call, "keys", guardrail_id, dropped, lambda a: a.public(keys[a.key_hash]))
 
 
 def _member_rows(call: Call, guardrail_id: str | None) -> dict:
     org = call.state.organization_id
-    rows = [a for a in call.state.member_assignments.values()
-            if guardrail_id is None or a.guardrail_id == guardrail_id]
-    return _page(call, rows, 0, lambda a: a.public(org))
+    return _page(call, "members", guardrail_id, 0, lambda a: a.public(org))
 
 
-def _page(call: Call, rows: list, dropped: int, render: Callable[[Any], dict]) -> dict:
-    """A `{"data", "total_count"}` page of `rows` (oldest first) behind `dropped` rows that
-    count and take places but are never shown."""
+def _page(call: Call, kind: str, guardrail_id: str | None, dropped: int,
+          render: Callable[[Any], dict]) -> dict:
+    """A `{"data", "total_count"}` page of one guardrail's rows (None: every guardrail), oldest
+    first, behind `dropped` rows that count and take places but are never shown. The store
+    pages in SQL: a page costs the same at any offset."""
     offset = query_integer(call.query, "offset", 0, minimum=0)
     limit = query_integer(call.query, "limit", 50, minimum=1, maximum=100)
     start, end = max(offset - dropped, 0), max(offset + limit - dropped, 0)
-    return {"data": [render(r) for r in rows[start:end]], "total_count": len(rows) + dropped}
+    rows, total = call.state.assignment_page(kind, guardrail_id, start, max(end - start, 1))
+    shown = rows[:end - start]
+    return {"data": [render(r) for r in shown], "total_count": total + dropped}
 
 
 @route("GET", "/guardrails/assignments/keys", auth="management")

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from orsync.emulator.catalog.entries import Catalog
 from orsync.emulator.routes.dispatch import ApiFailure
@@ -66,11 +67,13 @@ UPDATABLE = {
 CREATABLE = {**UPDATABLE, "workspace_id": Field("string", min_length=1)}
 
 
-def check_rules(body: dict, current_interval: str | None = None) -> None:
+def check_rules(body: dict, current: Any = None) -> None:
     """The checks beyond field types: a budget's interval and the content-filter regexes.
-    `current_interval` is the stored guardrail's, for an update that leaves it alone."""
-    interval = body.get("reset_interval", current_interval)
-    if body.get("limit_usd") is not None and interval is None:
+    `current` is the stored guardrail an update changes (its values stand where the body is
+    silent), None for a create."""
+    limit = body.get("limit_usd", getattr(current, "limit_usd", None))
+    interval = body.get("reset_interval", getattr(current, "reset_interval", None))
+    if limit is not None and interval is None:
         raise fail(["reset_interval"], "reset_interval is required when limit_usd is set", "custom")
     for n, entry in enumerate(body.get("content_filters") or []):
         _check_regex(entry["pattern"], ["content_filters", n, "pattern"])

@@ -66,7 +66,7 @@ def update_guardrail(call: Call) -> dict:
         raise ApiFailure(404, NOT_FOUND)
     if (default_of is not None or record.is_workspace_default) and "name" in body:
         raise ApiFailure(400, NAME_NOT_EDITABLE)
-    check_rules(body, record.reset_interval if record else None)
+    check_rules(body, record)
     values = stored_values(body, catalog(call))  # everything checked before anything is written
     if record is None:  # the first PATCH of a workspace default guardrail materialises it
         record = call.state.add_guardrail(default_guardrail_name(default_of.id),

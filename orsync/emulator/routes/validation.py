@@ -11,13 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from orsync.emulator.routes.dispatch import ApiFailure, json_type_name
 from orsync.emulator.store.windows import parse_iso
-
-if TYPE_CHECKING:
-    from orsync.emulator.routes.dispatch import Call
 
 UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
@@ -134,19 +131,6 @@ def _is_utc_datetime(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def listing_workspace(call: Call) -> str:
-    """The workspace a listing shows: the query's `workspace_id`, else the org's default one."""
-    return call.query.get("workspace_id") or call.state.workspace_id
-
-
-def created_values(call: Call, body: dict) -> dict:
-    """A create body's values but `workspace_id`, which may only name the org's workspace
-    (the emulator models one): 404 otherwise, as the API answers an unknown workspace."""
-    if body.get("workspace_id", call.state.workspace_id) != call.state.workspace_id:
-        raise ApiFailure(404, "Workspace not found")
-    return {k: v for k, v in body.items() if k != "workspace_id"}
 
 
 def is_past(value: str, now: datetime) -> bool:

@@ -70,19 +70,32 @@ class KeyListing:
 
     def _note_boundaries(self, cursors: _Cursors, condition: str, params: tuple) -> None:
         """Every page boundary of the listing, in one scan of its index."""
-        sql = (f"SELECT n, created_ts, seq FROM (SELECT created_ts, seq, ROW_NUMBER() OVER "
-               f"(ORDER BY {_ORDER}) AS n FROM keys WHERE {condition}) WHERE n % ? = 0")
-        for n, created_ts, seq in self.keys.db.execute(sql, (*params, cursors.stride)):
-            cursors.at[n] = (created_ts, seq)
+        rows = self.keys.db.execute(f"SELECT created_ts, seq FROM keys WHERE {condition} "
+                                    f"ORDER BY {_ORDER}", params).fetchall()
+        for n in range(cursors.stride, len(rows) + 1, cursors.stride):
+            cursors.at[n] = rows[n - 1]
 
     def _after(self, cursor: tuple[float, int] | None, condition: str, params: tuple,
                skip: int, limit: int) -> list[tuple]:
-        sql = f"SELECT id, created_ts, seq, data FROM keys WHERE {condition}"
-        if cursor is not None:
-            sql += " AND (created_ts, seq) < (?, ?)"  # a row value: an index range, no scan
-            params = (*params, cursor[0], cursor[1])
-        sql += f" ORDER BY {_ORDER} LIMIT ? OFFSET ?"
-        return self.keys.db.execute(sql, (*params, limit, skip)).fetchall()
+        """`limit` rows after the cursor (skipping `skip`), as two index ranges: the rows that
+        tie with the cursor's time, then the older ones (a single `(created_ts, seq) < (?, ?)`
+        would walk every tied row: seeded orgs share timestamps)."""
+        columns = "id, created_ts, seq, data"
+        if cursor is None:
+            return self.keys.db.execute(
+                f"SELECT {columns} FROM keys WHERE {condition} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+                (*params, limit, skip)).fetchall()
+        ties = self.keys.db.execute(
+            f"SELECT {columns} FROM keys WHERE {condition} AND created_ts = ? AND seq < ? "
+            f"ORDER BY seq DESC LIMIT ?", (*params, cursor[0], cursor[1], limit + skip)).fetchall()
+        rows = ties[skip:]
+        skip = max(skip - len(ties), 0)
+        if len(rows) < limit:
+            rows += self.keys.db.execute(
+                f"SELECT {columns} FROM keys WHERE {condition} AND created_ts < ? "
+                f"ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+                (*params, cursor[0], limit - len(rows), skip)).fetchall()
+        return rows
 
     def _next_expiry(self, condition: str, params: tuple, now: float) -> float:
         row = self.keys.db.execute(f"SELECT MIN(expires_ts) FROM keys WHERE {condition} "

@@ -1,0 +1,161 @@
+"""The emulator at 1,000 and at 100,000 keys: what a write and a list page cost it.
+
+DESIGN.md "The emulator": a write and a list page cost the same at 1,000 and at 100,000 objects
+(1.5x). Each org is seeded, served on loopback HTTP (a thread of this process), and timed with
+one keep-alive client: the median of many PATCH /keys/{hash} and POST /keys, and GET /keys pages
+at offset 0 and at the last page. Ratios are taken within this one run.
+
+    python bench/emulator_scale.py            # print the section
+    python bench/emulator_scale.py --write    # and put it in bench/RESULTS.md
+
+The org: keys in runs of 500 sharing a timestamp (seeded orgs do), one in 997 disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from orsync.emulator.testing import start_emulator  # noqa: E402
+
+SIZES = (1_000, 100_000)
+WRITES = 300       # timed PATCHes and POSTs per org
+PAGES = 60         # timed GET /keys per offset
+MARK_START, MARK_END = "<!-- bench:emulator-scale -->", "<!-- /bench:emulator-scale -->"
+
+
+def seed(count: int) -> dict:
+    return {"keys": [{"name": f"svc-{n:06d}", "disabled": n % 997 == 0,
+                      "created_at": f"2025-{1 + n // 14_000 % 12:02d}-{1 + n // 500 % 28:02d}T00:00:00Z"}
+                     for n in range(count)]}
+
+
+class Org:
+    """One seeded emulator and a keep-alive client on it."""
+
+    def __init__(self, size: int) -> None:
+        started = time.perf_counter()
+        self.emulator = start_emulator(seed(size))
+        self.seed_s = time.perf_counter() - started
+        self.size = size
+        self.api = self.emulator.http()
+        self.target = self.emulator.state.key_named("svc-000042").hash
+        self.deep_offset = size - 100
+        self.samples: dict[str, list[float]] = {}
+
+    def timed(self, name: str, method: str, path: str, **options: Any) -> None:
+        started = time.perf_counter()
+        response = self.api.request(method, path, **options)
+        self.samples.setdefault(name, []).append(time.perf_counter() - started)
+        if response.status_code >= 400:
+            raise SystemExit(f"{method} {path}: {response.status_code}")
+
+    def median_ms(self, name: str) -> float:
+        return statistics.median(self.samples[name]) * 1000
+
+
+def measure() -> list[dict[str, float]]:
+    """Both orgs up at once, their requests interleaved one for one: the machine's noise (other
+    processes, the GIL shared with the server threads) falls on both sides alike."""
+    orgs = [Org(size) for size in SIZES]
+    listing = {"include_disabled": "true"}
+    try:
+        for n in range(WRITES):
+            for org in orgs:
+                org.timed("patch", "PATCH", f"/keys/{org.target}", json={"limit": n})
+                org.timed("post", "POST", "/keys", json={"name": f"bench-{n}"})
+        for org in orgs:  # the listing changed with every POST: one index scan notes the pages
+            org.timed("cold", "GET", "/keys", params={**listing, "offset": org.deep_offset})
+        for _ in range(PAGES):
+            for org in orgs:
+                org.timed("first", "GET", "/keys", params={**listing, "offset": 0})
+                org.timed("deep", "GET", "/keys", params={**listing, "offset": org.deep_offset})
+        return [{"size": org.size, "seed_s": org.seed_s, "patch_ms": org.median_ms("patch"),
+                 "post_ms": org.median_ms("post"), "first_ms": org.median_ms("first"),
+                 "deep_ms": org.median_ms("deep"), "cold_ms": org.median_ms("cold"),
+                 "deep_offset": org.deep_offset} for org in orgs]
+    finally:
+        for org in orgs:
+            org.emulator.close()
+
+
+def section(results: list[dict[str, float]]) -> str:
+    small, large = results
+    ratio = {name: large[name] / small[name] for name in ("patch_ms", "post_ms")}
+    page_ratio = large["deep_ms"] / large["first_ms"]
+    verdict = lambda value: "met" if value <= 1.5 else "**missed**"  # noqa: E731
+    lines = [
+        MARK_START,
+        "## The emulator at 1,000 and 100,000 keys (`python bench/emulator_scale.py`)",
+        "",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"{platform.system()} {platform.machine()}; Python {platform.python_version()}; "
+        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end",
+        "- Emulator: SQLite store in memory, loopback HTTP (threads of the harness), one "
+        "keep-alive client per org; both orgs up at once and their requests interleaved; "
+        f"medians of {WRITES} writes and {PAGES} pages per figure; ratios from this one run.",
+        "",
+        "| measure | 1,000 keys | 100,000 keys | ratio | target | |",
+        "|---|---|---|---|---|---|",
+        f"| seed the org (`EmulatorState.from_seed` + server start) | {small['seed_s']:.2f} s | "
+        f"{large['seed_s']:.2f} s | | seconds | |",
+        f"| `PATCH /keys/{{hash}}` | {small['patch_ms']:.2f} ms | {large['patch_ms']:.2f} ms | "
+        f"{ratio['patch_ms']:.2f}x | <= 1.5x | {verdict(ratio['patch_ms'])} |",
+        f"| `POST /keys` | {small['post_ms']:.2f} ms | {large['post_ms']:.2f} ms | "
+        f"{ratio['post_ms']:.2f}x | <= 1.5x | {verdict(ratio['post_ms'])} |",
+        f"| `GET /keys` first page (offset 0) | {small['first_ms']:.2f} ms | {large['first_ms']:.2f} ms | | | |",
+        f"| `GET /keys` last page (offset {small['deep_offset']:,} / {large['deep_offset']:,}) | "
+        f"{small['deep_ms']:.2f} ms | {large['deep_ms']:.2f} ms | {page_ratio:.2f}x of the first "
+        f"page at 100,000 | <= 1.5x | {verdict(page_ratio)} |",
+        f"| the same, first deep page after a write (one index scan notes every page boundary) | "
+        f"{small['cold_ms']:.2f} ms | {large['cold_ms']:.2f} ms | once per change | | |",
+        "",
+        "A page is a keyset query from a cursor the previous page left (or the boundary scan",
+        "found), so its cost does not grow with the offset; a write is one transaction that",
+        "touches its own rows (WAL, no rewrite of the org). `tests/test_emulator_scale.py` proves",
+        "the same ratios in SQLite VM steps, which do not depend on the machine.",
+        MARK_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: Path = ROOT / "bench" / "RESULTS.md") -> None:
+    """Replace this bench's section of RESULTS.md (or append it): the rest is another bench's."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END) + "\n?", re.S)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    path.write_text(updated, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="put the section in bench/RESULTS.md")
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    args = parser.parse_args()
+    results = measure()
+    text = section(results)
+    print(text)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
