@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from orsync.emulator.store.seeding import DEFAULT_SEED
 
 
@@ -92,3 +94,20 @@ def test_a_write_costs_the_same_in_a_small_and_a_large_org():
                       vm_steps(app.state, lambda: call("POST", "/keys", body=b'{"name": "one-more"}'))))
     (small_patch, small_post), (large_patch, large_post) = costs
     assert large_patch <= 1.5 * small_patch and large_post <= 1.5 * small_post
+
+
+def test_assignment_and_guardrail_pages_cost_the_same_at_any_offset():
+    """DESIGN.md "The emulator": every list page costs the same at any offset, total included
+    (issue 12: each assignment page rebuilt the full list)."""
+    seed = {**tied_seed(10_000), "guardrails": [{"name": f"g{n}"} for n in range(300)],
+            "key_assignments": [{"guardrail": f"g{n % 3}", "key": f"svc-{n:05d}"} for n in range(10_000)]}
+    app, call = management_app(seed)
+    for path, count in (("/guardrails/assignments/keys", 10_000), ("/guardrails", 300)):
+        call("GET", path, "limit=100&offset=0")  # counts the rows once: total_count is cached
+        first = vm_steps(app.state, lambda: call("GET", path, "limit=100&offset=0"))
+        pages = [vm_steps(app.state, lambda: call("GET", path, f"limit=100&offset={offset}"))
+                 for offset in range(0, count, 100)]
+        assert 0 < max(pages[1:]) <= 1.5 * first, path
+    rows = [json.loads(call("GET", "/guardrails/assignments/keys", f"limit=100&offset={offset}").body)
+            for offset in (0, 9_900)]
+    assert [r["total_count"] for r in rows] == [10_000, 10_000] and len(rows[1]["data"]) == 100

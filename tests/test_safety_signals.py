@@ -148,7 +148,11 @@ def _judge(emulator, secrets: Path, out: str, err: str, seeded: set[str]) -> dic
     state = read_live_state(emulator.reader)
     created = {key.hash: key.name for key in state.keys if key.hash not in seeded}
     stored = {entry["hash"] for entry in document.values()}
-    proofs = Intents(FileSink(secrets)).proofs(state)   # what the next run names and replaces
+    next_run = Intents(FileSink(secrets))
+    try:
+        proofs = next_run.proofs(state)   # what the next run names and replaces
+    finally:
+        next_run.close()
     unaccounted = [name for key_hash, name in created.items() if key_hash not in stored and key_hash not in proofs]
     assert unaccounted == [], f"keys created with no stored secret and not named by the next run: {unaccounted}"
     summary = re.search(r"Apply incomplete: (\d+) done, (\d+) failed, (\d+) not attempted", out)

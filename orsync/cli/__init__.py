@@ -15,7 +15,6 @@ import click
 
 from orsync import __version__
 from orsync.cli.context import AppContext, global_options
-from orsync.escaping import visible_lines
 from orsync.errors import OrsyncError
 
 
@@ -54,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
     except OrsyncError as exc:
-        # Messages quote names from the live org: shown escaped, never obeyed (orsync.escaping).
+        from orsync.escaping import visible_lines  # only on the way out: --help stays fast
+
+        # Messages quote names from the live org: shown escaped, never obeyed.
         click.echo(f"orsync: error: {visible_lines(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
+        from orsync.escaping import visible_lines
+
         click.echo(f"orsync: internal error: {type(exc).__name__}: {visible_lines(str(exc))} (rerun with -v)",
                    err=True)
         sys.exit(1)

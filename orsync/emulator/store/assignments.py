@@ -91,8 +91,8 @@ class AssignmentsMixin:
 
     def assignment_page(self, kind: str, guardrail_id: str | None, offset: int,
                         limit: int) -> tuple[list[Any], int]:
-        """A page of key or member assignment rows (one guardrail's, or all), oldest first."""
-        table = self.tables.key_assignments if kind == "keys" else self.tables.member_assignments
+        """A page of key or member assignment rows (one guardrail's, or all), oldest first,
+        and how many there are; its cost does not grow with the offset."""
+        pages = self.assignment_pages[kind]  # type: ignore[attr-defined]
         condition, params = ("guardrail_id = ?", (guardrail_id,)) if guardrail_id else ("", ())
-        return (table.where(condition, params, limit=limit, offset=offset),
-                table.count(condition, params))
+        return pages.page(condition, params, offset, limit)

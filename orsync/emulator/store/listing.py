@@ -1,4 +1,4 @@
-"""`GET /keys` pages that cost the same at offset 0 and at offset 99,900.
+"""List pages that cost the same at offset 0 and at offset 99,900.
 
 The API pages keys by offset, newest first. SQL's OFFSET walks every skipped row, so a walk of
 an org costs the square of its size. Instead each page is a keyset query that starts after the
@@ -113,3 +113,40 @@ def _filter(workspace_id: str, include_disabled: bool, include_expired: bool,
         condition += " AND (expires_ts IS NULL OR expires_ts > ?)"
         params += (now,)
     return condition, params
+
+
+class SeqPages:
+    """Pages of a table in insertion order (oldest first) under an SQL filter, with the total:
+    the same cursor map as `KeyListing`, on `seq`, and the count kept until the table changes
+    (a `COUNT(*)` walks every row; `total_count` is on every page of these listings)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._maps: dict[tuple, tuple[_Cursors, int]] = {}
+
+    def page(self, condition: str, params: tuple, offset: int, limit: int) -> tuple[list[Any], int]:
+        where = condition or "1"
+        with self.table.db.transaction():
+            cursors, total = self._cursors((where, params, limit), where, params, limit)
+            if offset and offset not in cursors.at and offset - max(
+                    (o for o in cursors.at if o <= offset), default=0) >= cursors.stride:
+                seqs = [row[0] for row in self.table.db.execute(
+                    f"SELECT seq FROM {self.table.name} WHERE {where} ORDER BY seq", params)]
+                for n in range(cursors.stride, len(seqs) + 1, cursors.stride):
+                    cursors.at[n] = (0.0, seqs[n - 1])
+            start = max((o for o in cursors.at if o <= offset), default=0) if offset else 0
+            after = cursors.at[start][1] if start else 0
+            rows = self.table.db.execute(
+                f"SELECT id, seq, data FROM {self.table.name} WHERE {where} AND seq > ? "
+                "ORDER BY seq LIMIT ? OFFSET ?", (*params, after, limit, offset - start)).fetchall()
+            if rows:
+                cursors.at[offset + len(rows)] = (0.0, rows[-1][1])
+            return [self.table._materialise(ident, data) for ident, _, data in rows], total
+
+    def _cursors(self, cache_key: tuple, where: str, params: tuple, stride: int) -> tuple[_Cursors, int]:
+        known = self._maps.get(cache_key)
+        if known is None or known[0].version != self.table.version:
+            total = self.table.count(where, params)
+            known = (_Cursors(self.table.version, math.inf, stride), total)
+            self._maps[cache_key] = known
+        return known

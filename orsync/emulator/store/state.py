@@ -17,7 +17,7 @@ from typing import Any
 
 from orsync.emulator.store.assignments import AssignmentsMixin
 from orsync.emulator.store.database import Database, memory_copy
-from orsync.emulator.store.listing import KeyListing
+from orsync.emulator.store.listing import KeyListing, SeqPages
 from orsync.emulator.store.records import (
     Credits, GuardrailRecord, KeyRecord, MemberRecord, hash_of, label_of, new_secret,
 )
@@ -58,6 +58,9 @@ class EmulatorState(AssignmentsMixin, WorkspacesMixin):
         self.lock = _Transaction(self.db)
         self.tables = Tables(self.db)
         self.listing = KeyListing(self.tables.keys)
+        self.assignment_pages = {"keys": SeqPages(self.tables.key_assignments),
+                                 "members": SeqPages(self.tables.member_assignments)}
+        self.guardrail_pages = SeqPages(self.tables.guardrails)
         create_schema(self.db)
         with self.transaction(write=True):
             org = self.tables.singletons.get("org")
@@ -248,8 +251,10 @@ class EmulatorState(AssignmentsMixin, WorkspacesMixin):
                       include_defaults: bool = True) -> tuple[list[GuardrailRecord], int]:
         """A page of a workspace's guardrails, oldest first, and how many there are."""
         condition = "workspace_id = ?" + ("" if include_defaults else " AND is_default = 0")
-        rows = self.tables.guardrails.where(condition, (workspace_id,), limit=limit, offset=offset)
-        return rows, self.tables.guardrails.count(condition, (workspace_id,))
+        if limit is None:
+            rows = self.tables.guardrails.where(condition, (workspace_id,), offset=offset)
+            return rows, self.tables.guardrails.count(condition, (workspace_id,))
+        return self.guardrail_pages.page(condition, (workspace_id,), offset, limit)
 
     def delete_guardrail(self, guardrail_id: str) -> None:
         with self.transaction(write=True):

@@ -170,8 +170,8 @@ class Table(MutableMapping):
         if condition:
             sql += f" WHERE {condition}"
         sql += f" ORDER BY {order}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        if limit is not None or offset:
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         with self.db.transaction():
             rows = self.db.execute(sql, params).fetchall()
             return [self._materialise(ident, data) for ident, data in rows]
