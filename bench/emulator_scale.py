@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -28,12 +27,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results_file import replace_section  # noqa: E402
 from orsync.emulator.testing import start_emulator  # noqa: E402
 
 SIZES = (1_000, 100_000)
 WRITES = 300       # timed PATCHes and POSTs per org
 PAGES = 60         # timed GET /keys per offset
-MARK_START, MARK_END = "<!-- bench:emulator-scale -->", "<!-- /bench:emulator-scale -->"
+SECTION = "emulator-scale"  # its markers in bench/RESULTS.md (bench/results_file.py)
 
 
 def seed(count: int) -> dict:
@@ -97,7 +97,6 @@ def section(results: list[dict[str, float]]) -> str:
     page_ratio = large["deep_ms"] / large["first_ms"]
     verdict = lambda value: "met" if value <= 1.5 else "**missed**"  # noqa: E731
     lines = [
-        MARK_START,
         "## The emulator at 1,000 and 100,000 keys (`python bench/emulator_scale.py`)",
         "",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
@@ -127,20 +126,8 @@ def section(results: list[dict[str, float]]) -> str:
         "found), so its cost does not grow with the offset; a write is one transaction that",
         "touches its own rows (WAL, no rewrite of the org). `tests/test_emulator_scale.py` proves",
         "the same ratios in SQLite VM steps, which do not depend on the machine.",
-        MARK_END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str, path: Path = ROOT / "bench" / "RESULTS.md") -> None:
-    """Replace this bench's section of RESULTS.md (or append it): the rest is another bench's."""
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END) + "\n?", re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated, encoding="utf-8")
 
 
 def main() -> None:
@@ -154,7 +141,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
     if args.write:
-        write_section(text)
+        replace_section(ROOT / "bench" / "RESULTS.md", SECTION, text)
 
 
 if __name__ == "__main__":

@@ -172,14 +172,18 @@ def _timed_plan(config_file: Path, emulator: BenchEmulator) -> dict[str, float]:
     from orsync.planner.diff import plan_from_state
     from orsync.planner.live import read_live_state
     from orsync.planner.render import render
+    from orsync.planner.slugs import names_models, read_model_slugs
 
-    with client_for(emulator) as client:
+    with client_for(emulator) as client, ThreadPoolExecutor(max_workers=1) as pool:
         marks = [(time.perf_counter(), time.process_time())]
         loaded = load_config(config_file)
         marks.append((time.perf_counter(), time.process_time()))
+        # As the command reads: the model catalog (for canonical slugs) alongside the org.
+        slugs = pool.submit(read_model_slugs, client) if names_models(loaded.model) else None
         state = read_live_state(client)
+        model_slugs = slugs.result()[0] if slugs else None
         marks.append((time.perf_counter(), time.process_time()))
-        plan = plan_from_state(loaded, state)
+        plan = plan_from_state(loaded, state, model_slugs=model_slugs)
         marks.append((time.perf_counter(), time.process_time()))
         render(plan, "text", color=False)
         marks.append((time.perf_counter(), time.process_time()))

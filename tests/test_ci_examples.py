@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import yaml
@@ -40,7 +40,8 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars)\.([A-Z_]+)\s*\}\}")
 COMMAND_TIMEOUT = 120
 # Keys that examples/org.yaml creates in the emulator's default org.
-NEW_KEYS = {"ds-notebooks", "ds-embeddings", "web-chat", "batch-nightly", "batch-backfill"}
+# (A key in a workspace other than the default one is named WORKSPACE/NAME.)
+NEW_KEYS = {"ds-notebooks", "ds-embeddings", "web-chat", "batch-nightly", "batch-backfill", "support/support-bot"}
 
 
 # --- fakes ------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ class FakeApis:
             def do_POST(self):  # noqa: N802
                 if self.path.startswith("/v1/secret/data/openrouter/"):
                     apis.vault_tokens.add(self.headers.get("X-Vault-Token", ""))
-                    apis.vault[self.path.rsplit("/", 1)[1]] = self._json()["data"]
+                    apis.vault[unquote(self.path.split("/data/openrouter/", 1)[1])] = self._json()["data"]
                     return self._answer(200, {"data": {"version": 1}})
                 apis.tokens.add(self.headers.get("PRIVATE-TOKEN", ""))
                 if self.path.endswith("/issues"):

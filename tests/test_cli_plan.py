@@ -81,8 +81,10 @@ def test_plan_reads_each_listing_once(org, capsys):
     emulator.reset_counts()
     run_cli(capsys, *flags, "plan", str(config), "--offline")
     counts = emulator.request_counts()
+    # One workspace: the listings of an org without workspaces, plus the workspace list.
     assert counts == {"GET /keys": 1, "GET /guardrails": 1, "GET /guardrails/assignments/keys": 1,
-                      "GET /guardrails/assignments/members": 1, "GET /organization/members": 1}
+                      "GET /guardrails/assignments/members": 1, "GET /organization/members": 1,
+                      "GET /workspaces": 1}
     assert emulator.write_count() == 0
 
 

@@ -116,6 +116,9 @@ def test_ten_thousand_key_seed_builds_indexes():
     assert len(state.api_keys_newest_first()) == 10_000
     assert len(state.key_assignments) == 10_000
     assert len({k.secret for k in state.keys.values()}) == 10_000
+    key = state.key_named("k4321")
+    assert key.guardrail_id == state.key_assignments[key.hash].guardrail_id == state.guardrail_of_key(key.hash).id
+    assert state.guardrail_of_key(key.hash).name == "g21"
 
 
 # --- workspaces in the seed and the schema ------------------------------------------------------

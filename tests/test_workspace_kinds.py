@@ -83,3 +83,24 @@ def test_workspace_default_guardrails_are_not_guardrails():
     default = guardrail(f"Workspace {RESEARCH_ID} Default", id=f"{RESEARCH_ID[:-1]}g", workspace_id=RESEARCH_ID)
     plan = plan_from_state(config(policy={"prune": True}), org(guardrails=[default]))
     assert plan.changes == () and plan.unmanaged == ()
+
+
+def test_budgets_that_would_break_the_order_with_a_live_one_are_refused_at_plan_time():
+    import pytest
+    from orsync.api.models import WorkspaceBudget
+    from orsync.errors import ConfigError
+
+    daily = WorkspaceBudget(id="b1", workspace_id=RESEARCH_ID, limit_usd=50, reset_interval="daily", created_at=STAMP)
+    cfg = config(workspaces=[{"slug": "research", "budgets": {"weekly": 20}}])
+    with pytest.raises(ConfigError, match="weekly 20 would not be above daily 50 .*declare daily too"):
+        plan_from_state(cfg, org(workspace_budgets=[daily]))
+    assert cfg.located[-1] == ("workspaces", 0, "budgets")
+
+
+def test_the_default_workspace_members_cannot_be_declared():
+    import pytest
+    from orsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="default workspace, whose members are every member"):
+        plan_from_state(config(workspaces=[{"slug": "default", "members": ["bob@example.com"]}]),
+                        org(workspace_members=[]))

@@ -67,6 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog: socketserver's default of 5 resets connections when a busy machine
+    # falls behind a burst of concurrent clients (a plan's parallel listings, 16 test threads).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.app = app

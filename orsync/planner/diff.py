@@ -14,7 +14,7 @@ from orsync.planner.live import LiveState
 from orsync.planner.namesakes import duplicate_name_problem, namesakes_message, proven_namesakes
 from orsync.planner.plan import Change, Plan, Unmanaged
 from orsync.planner.resolve import Resolution
-from orsync.resources import KINDS, KINDS_BY_NAME
+from orsync.resources import KINDS, KINDS_BY_NAME, LISTINGS
 from orsync.resources.base import Desired, LiveObject, ResourceKind
 
 
@@ -229,9 +229,11 @@ def _delete(kind, name: str, obj: LiveObject, *, reason: str) -> Change:
 
 def _warnings(state: LiveState, changes: list[Change]) -> list[str]:
     """An org with nothing a file could have created is more often the wrong org than a new one."""
-    listings = [kind.created_in for kind in KINDS if kind.created_in]
-    if changes and not state.holds_any(listings):
-        nouns = " and no ".join(kind.plural for kind in KINDS if kind.created_in)
+    # Scopes (workspaces) do not count: every org has one, the right org or not.
+    scopes = {listing.name for listing in LISTINGS if listing.scope}
+    holders = [kind for kind in KINDS if kind.created_in and kind.created_in not in scopes]
+    if changes and not state.holds_any([kind.created_in for kind in holders]):
+        nouns = " and no ".join(kind.plural for kind in holders)
         return [f"the live org has no {nouns}: every declared object will be created; "
                 "check the management key and base URL if that is unexpected"]
     return []

@@ -46,8 +46,10 @@ class NamedKind(ResourceKind):
                 continue
             live = self.live_object(obj)
             scope = scopes.scope_of_id(getattr(obj, WORKSPACE_ID, None))
-            fields = {**live.fields, WORKSPACE_FIELD: scopes.slug(scope)} if scopes.known else live.fields
-            objects.append(replace(live, name=qualified(obj.name, scope), fields=fields, scope=scope, local=obj.name))
+            where = {WORKSPACE_FIELD: scopes.slug(scope)} if scopes.known else {}
+            # The workspace is part of what a saved plan's fingerprint covers: a move is a change.
+            objects.append(replace(live, name=qualified(obj.name, scope), fields={**live.fields, **where},
+                                   digest_source={**live.digest_source, **where}, scope=scope, local=obj.name))
         return objects
 
     def hidden_ids(self, state) -> set[str]:

@@ -84,7 +84,7 @@ def delete_workspace(call: Call) -> dict:
         if not query_flag(call.query, CONFIRM_DEFAULT_DELETION):
             raise ApiFailure(400, f"Deleting the default workspace needs {CONFIRM_DEFAULT_DELETION}=true")
         raise ApiFailure(403, "Deleting the default workspace is not yet available to this organization")
-    if any(k.workspace_id == record.id for k in call.state.keys.values()):
+    if call.state.keys_page(record.id, 0, 1, include_disabled=True, include_expired=True, now=call.now):
         raise ApiFailure(400, "Workspaces with active API keys cannot be deleted; remove the keys first")
     call.state.delete_workspace(record.id)
     return {"deleted": True}
@@ -122,8 +122,7 @@ def remove_workspace_members(call: Call) -> dict:
     if workspace.id == call.state.default_workspace_id:
         raise ApiFailure(400, "Members cannot be removed from the default workspace")
     for user_id in user_ids:
-        if any(k.workspace_id == workspace.id and k.creator_user_id == user_id
-               for k in call.state.keys.values()):
+        if any(k.workspace_id == workspace.id for k in call.state.keys_created_by(user_id)):
             raise ApiFailure(400, f"Member {user_id} has API keys in this workspace and cannot be removed")
     removed = sum(call.state.remove_workspace_member(workspace.id, u) for u in user_ids)
     return {"removed_count": removed}

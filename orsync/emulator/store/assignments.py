@@ -51,6 +51,23 @@ class AssignmentsMixin:
             record.guardrail_id = guardrail_id
             return True
 
+    def seed_key_assignments(self, pairs: list[tuple[str, str]], assigned_by: str | None,
+                             at: str | None = None) -> None:
+        """Put many keys under guardrails at once, `(guardrail_id, key_hash)` each, the last
+        pair of a key winning (seeding 100,000 assignments: rows inserted in one statement,
+        each key's `guardrail_id` set in SQL)."""
+        at = at or now_iso()
+        chosen = dict((key_hash, guardrail_id) for guardrail_id, key_hash in pairs)
+        with self.transaction(write=True):  # type: ignore[attr-defined]
+            db = self.tables.key_assignments.db
+            db.executemany("DELETE FROM key_assignments WHERE id = ?", [(h,) for h in chosen])
+            self.tables.key_assignments.bulk_insert([
+                KeyAssignment(str(uuid.uuid4()), key_hash, guardrail_id, assigned_by, at)
+                for key_hash, guardrail_id in chosen.items()])
+            db.executemany("UPDATE keys SET data = json_set(data, '$.guardrail_id', ?) WHERE id = ?",
+                           [(guardrail_id, key_hash) for key_hash, guardrail_id in chosen.items()])
+            self.tables.keys.forget()  # cached records do not know their new guardrail
+
     def unassign_key(self, guardrail_id: str, key_hash: str) -> bool:
         with self.transaction(write=True):
             current = self.tables.key_assignments.get(key_hash)

@@ -56,9 +56,12 @@ class Stored:
         this version does not know are dropped."""
         names, defaults = _shape(cls)
         record = object.__new__(cls)
-        values = dict(defaults)
-        values.update((k, v) for k, v in data.items() if k in names)
-        record.__dict__.update(values)
+        values = record.__dict__
+        values.update(defaults)
+        if _NAME_SETS[cls].issuperset(data):
+            values.update(data)
+        else:
+            values.update((k, v) for k, v in data.items() if k in _NAME_SETS[cls])
         return record
 
     def to_dict(self) -> dict:
@@ -82,6 +85,7 @@ class Stored:
 
 
 _SHAPES: dict[type, tuple[tuple[str, ...], dict]] = {}
+_NAME_SETS: dict[type, frozenset[str]] = {}
 
 
 def _shape(cls: type) -> tuple[tuple[str, ...], dict]:
@@ -92,6 +96,7 @@ def _shape(cls: type) -> tuple[tuple[str, ...], dict]:
         shape = (tuple(f.name for f in found),
                  {f.name: f.default for f in found if f.default is not MISSING})
         _SHAPES[cls] = shape
+        _NAME_SETS[cls] = frozenset(shape[0])
     return shape
 
 

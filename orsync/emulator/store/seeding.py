@@ -199,14 +199,19 @@ def _seed_assignments(state: EmulatorState, seed: dict) -> None:
     keys = _index_by(_key_names(state) if seed.get("key_assignments") else [], "hash", "name", state)
     members = _index_by(state.members.values(), "id", "email")
     assigned_by = state.admin_user_id()
-    sections = (("key_assignments", "key", keys, state.assign_key),
-                ("member_assignments", "member", members, state.assign_member))
-    for section, kind, index, assign in sections:
-        for n, row in enumerate(seed.get(section) or []):
-            where = f"{section}[{n}]"
-            _check_fields(where, row, {"guardrail", kind}, required=("guardrail", kind))
-            assign(_resolve(guardrails, where, "guardrail", row["guardrail"]),
-                   _resolve(index, where, kind, row[kind]), assigned_by)
+    pairs = [_pair(f"key_assignments[{n}]", "key", row, guardrails, keys)
+             for n, row in enumerate(seed.get("key_assignments") or [])]
+    state.seed_key_assignments(pairs, assigned_by)
+    for n, row in enumerate(seed.get("member_assignments") or []):
+        state.assign_member(*_pair(f"member_assignments[{n}]", "member", row, guardrails, members),
+                            assigned_by)
+
+
+def _pair(where: str, kind: str, row: Any, guardrails: dict, index: dict) -> tuple[str, str]:
+    """An assignment entry's guardrail id and key hash or user id."""
+    _check_fields(where, row, {"guardrail", kind}, required=("guardrail", kind))
+    return (_resolve(guardrails, where, "guardrail", row["guardrail"]),
+            _resolve(index, where, kind, row[kind]))
 
 
 class _KeyName(NamedTuple):
