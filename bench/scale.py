@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class ApplyRow:
     changes: int
     step: Step
     ideal_s: float
+    served_s: float = 0.0   # as many of the same writes by a bare httpx client, `parallelism` at a time
 
 
 @dataclass
@@ -146,12 +148,37 @@ def _apply_rows(settings: ScaleSettings) -> list[ApplyRow]:
                 _command(emulator, ["plan", config, "--out", "plan.json"], env, directory, expect=(0,))
                 step = _command(emulator, ["apply", "plan.json", "--yes", "--parallelism",
                                            str(settings.parallelism), *extra], env, directory, expect=(0,))
+                served = _served_writes(emulator, "create" in what, settings.apply_changes, settings.parallelism)
                 rows.append(ApplyRow(what=f"{settings.apply_changes:,} {what}", changes=settings.apply_changes,
-                                     step=step, ideal_s=ideal))
+                                     step=step, ideal_s=ideal, served_s=served))
             _check_secrets(directory / "secrets.yaml", settings.apply_changes)
             return rows
         finally:
             emulator.close()
+
+
+def _served_writes(emulator: BenchEmulator, creates: bool, count: int, parallelism: int) -> float:
+    """Wall time of `count` writes like apply's, `parallelism` at a time, by a bare httpx client:
+    creates make keys `served-N` (their secrets are dropped unread); updates PATCH keys with
+    the limit they already have."""
+    import httpx
+    from concurrent.futures import ThreadPoolExecutor
+
+    limits = httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism)
+    with httpx.Client(base_url=emulator.base_url, timeout=60.0, limits=limits,
+                      headers={"Authorization": f"Bearer {emulator.management_key}"}) as http:
+        if creates:
+            calls = [("POST", "/keys", {"name": f"served-{index:05d}", "limit": 1.0, "limit_reset": "daily"})
+                     for index in range(count)]
+        else:
+            rows = http.get("/keys", params={"include_disabled": "true", "include_expired": "true"}).json()["data"]
+            calls = [("PATCH", f"/keys/{row['hash']}", {"limit": row["limit"]}) for row in rows]
+            calls = (calls * (count // max(1, len(calls)) + 1))[:count]
+        with ThreadPoolExecutor(max_workers=parallelism) as pool:
+            began = time.perf_counter()
+            for response in pool.map(lambda call: http.request(call[0], call[1], json=call[2]), calls):
+                response.raise_for_status()
+            return time.perf_counter() - began
 
 
 def _check_secrets(path: Path, expected: int) -> None:

@@ -17,6 +17,7 @@ from orsync.config.loader import load_config
 from orsync.emulator.routes.dispatch import EmulatorResponse, error_body
 from orsync.planner.diff import plan_from_state
 from orsync.planner.live import read_live_state
+from orsync.planner.slugs import read_model_slugs
 from orsync.apply.secret_sinks import FileSink
 
 # Fast and bounded retries for tests: no sleeping between attempts.
@@ -36,9 +37,11 @@ def write_config(directory: Path, text: str, name: str = "org.yaml") -> Path:
 
 
 def plan_of(client, config_path: Path):
+    """As `orsync plan` does: model lists compared through the catalog's canonical slugs."""
     loaded = load_config(config_path)
     state = read_live_state(client)
-    return plan_from_state(loaded, state), state
+    slugs, _ = read_model_slugs(client)
+    return plan_from_state(loaded, state, model_slugs=slugs), state
 
 
 def apply_in_process(client, config_path: Path, secrets_path: Path, *, parallelism: int = 8):

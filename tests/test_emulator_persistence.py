@@ -232,3 +232,14 @@ def test_opening_a_state_and_reading_it_from_another_process_changes_nothing(tmp
     """)], capture_output=True, text=True, timeout=120)
     assert reader.returncode == 0, reader.stderr
     assert watcher.db.execute("PRAGMA data_version").fetchone()[0] == version  # nobody committed
+
+
+@pytest.mark.parametrize("content", [b"not a database, not JSON either\n" * 40, b'{"format": 1, "keys": ['])
+def test_emulator_command_unreadable_state_is_one_line(tmp_path, content):
+    state = tmp_path / "state.db"
+    state.write_bytes(content)
+    process = start_cli("--state", str(state))
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert err.startswith(f"orsync: error: cannot start the emulator from {state}") and err.count("\n") == 1
+    assert state.read_bytes() == content  # left as it was

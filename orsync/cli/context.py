@@ -86,7 +86,8 @@ class AppContext:
         return str(client.base_url)
 
     def known_key_secrets(self) -> dict[str, str]:
-        """Secrets the target itself knows: the embedded emulator's keys, by unique name."""
+        """Secrets the target itself may hand out: the embedded emulator's seeded keys, by
+        unique name (a key an apply created has its secret only in that apply's sink)."""
         if not self.use_emulator:
             return {}
         from orsync.emulator.embedded import embedded_key_secrets

@@ -7,6 +7,7 @@ way the planner reads a spec, so an omitted field can never leak into a request 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -53,8 +54,14 @@ def _not_null(value: bool | None) -> bool:
     return value
 
 
+_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date_time_text(value: Any) -> Any:
-    # Lax datetime parsing reads `expires_at: 2027` as 33 minutes past the 1970 epoch.
+    # Lax datetime parsing reads `expires_at: 2027` (and the text "2027") as 33 minutes past
+    # the 1970 epoch: only a date-time spelled as one is taken, as the JSON Schema says.
+    if isinstance(value, str) and not _DATE_START.match(value):
+        raise ValueError("expected a date-time such as 2027-06-30T00:00:00Z")
     if not isinstance(value, (str, datetime)):
         raise ValueError("expected a date-time string such as 2027-06-30T00:00:00Z")
     return value
@@ -351,7 +358,8 @@ BUDGET_ORDER: tuple[str, ...] = ("lifetime", "monthly", "weekly", "daily")
 class SmokeExpect(StrictModel):
     """What a smoke test's response must look like."""
 
-    status: int = Field(ge=100, le=599, description="Expected HTTP status, e.g. 200, or 403 for a blocked model.")
+    status: Annotated[int, BeforeValidator(_whole_number)] = Field(
+        ge=100, le=599, description="Expected HTTP status, e.g. 200, or 403 for a blocked model.")
     contains: str | None = Field(default=None, description="Text the response must contain.")
     max_latency_ms: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
         default=None, description="Fail when the call takes longer than this.")

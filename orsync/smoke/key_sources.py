@@ -49,8 +49,8 @@ class KeySource:
                  environ: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None) -> None:
         self.secrets_file = secrets_file
         self.environ = os.environ if environ is None else environ
-        # Secrets the target itself can tell (the embedded emulator's keys): used when the
-        # secrets file lacks a key, e.g. a key that was in the emulator's seed, not created by apply.
+        # Secrets the target itself can tell (the embedded emulator's seeded keys, never one an
+        # apply created): used when the secrets file lacks a key that was in the emulator's seed.
         self.known = known or {}
         self._secrets: dict[str, str] | None = None
 

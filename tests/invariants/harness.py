@@ -158,8 +158,9 @@ class Org:
                         "--secrets-out", str(secrets))
 
     def pending_changes(self, config: Path) -> list[str]:
-        """The addresses `orsync plan` still shows (empty: converged); fails on a plan error."""
-        result = self.cli("plan", str(config), "--offline", "--format", "json", "--detailed-exitcode",
+        """The addresses `orsync plan` still shows (empty: converged); fails on a plan error.
+        Not --offline: model lists compare through the catalog's canonical slugs, as users plan."""
+        result = self.cli("plan", str(config), "--format", "json", "--detailed-exitcode",
                           "--allow-empty-org")
         assert result.code in (0, 2), f"plan after apply failed: {result.err.strip()}"
         changes = json.loads(result.out)["resource_changes"]

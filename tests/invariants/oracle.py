@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from orsync.emulator.catalog.entries import catalog_of
+
 KEY_FIELDS = ("limit", "limit_reset", "include_byok_in_limit", "expires_at", "disabled", "creator_user_id")
 GUARDRAIL_FIELDS = ("description", "limit_usd", "reset_interval", "allowed_models", "allowed_providers",
                     "ignored_providers", "ignored_models", "enforce_zdr", "include_byok_in_budgets")
 SET_FIELDS = {"allowed_models", "allowed_providers", "ignored_providers", "ignored_models"}
+MODEL_FIELDS = {"allowed_models", "ignored_models"}
 
 
 def api_keys(state: dict) -> dict[str, dict]:
@@ -34,9 +37,12 @@ def by_id(rows: list[dict], id_field: str = "id") -> dict[str, dict]:
 
 
 def normal(name: str, value: Any) -> Any:
-    """Values as the API means them: numbers as floats, times as UTC seconds, lists as sets."""
+    """Values as the API means them: numbers as floats, times as UTC seconds, lists as sets,
+    model ids as the canonical slugs the API stores (the emulator's catalog says which)."""
     if value is None:
         return None
+    if name in MODEL_FIELDS:
+        return sorted({catalog_of(None).canonical(model) for model in value})
     if name in SET_FIELDS:
         return sorted(set(value))
     if name in ("limit", "limit_usd"):

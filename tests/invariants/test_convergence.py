@@ -67,7 +67,7 @@ def test_orgs_with_workspaces_converge_and_a_second_apply_writes_nothing(org, sc
     flags = ("--yes", "--allow-destroy", "--force", "--allow-empty-org", "--secrets-out", str(secrets))
     applied = org.cli("apply", str(config), *flags)
     assert applied.code == 0, applied.err[-1500:]
-    planned = org.cli("plan", str(config), "--offline", "--allow-empty-org", "--format", "json")
+    planned = org.cli("plan", str(config), "--allow-empty-org", "--format", "json")
     assert planned.code == 0, planned.err[-1500:]
     pending = [c["address"] for c in json.loads(planned.out)["resource_changes"]]
     assert pending == [], f"apply then plan shows changes: {pending}"

@@ -77,7 +77,7 @@ def test_orgs_with_workspaces_converge_under_30_percent_faults_without_duplicate
                 break
             assert_one_line_error(result)
     assert result.code == 0, f"no convergence in {MAX_APPLY_RUNS} runs: {result.err[-800:]}"
-    planned = org.cli("plan", str(config), "--offline", "--allow-empty-org", "--format", "json")
+    planned = org.cli("plan", str(config), "--allow-empty-org", "--format", "json")
     assert planned.code == 0 and json.loads(planned.out)["resource_changes"] == [], planned.out[-1500:]
     check_workspaces(scenario.config, org.state())
     FIGURES.add("faults.workspaces.failed_runs", run - 1)

@@ -61,9 +61,9 @@ class AssignmentsMixin:
         with self.transaction(write=True):  # type: ignore[attr-defined]
             db = self.tables.key_assignments.db
             db.executemany("DELETE FROM key_assignments WHERE id = ?", [(h,) for h in chosen])
-            self.tables.key_assignments.bulk_insert([
-                KeyAssignment(str(uuid.uuid4()), key_hash, guardrail_id, assigned_by, at)
-                for key_hash, guardrail_id in chosen.items()])
+            self.tables.key_assignments.bulk_insert([KeyAssignment.from_row({
+                "id": str(uuid.uuid4()), "key_hash": key_hash, "guardrail_id": guardrail_id,
+                "assigned_by": assigned_by, "created_at": at}) for key_hash, guardrail_id in chosen.items()])
             db.executemany("UPDATE keys SET data = json_set(data, '$.guardrail_id', ?) WHERE id = ?",
                            [(guardrail_id, key_hash) for key_hash, guardrail_id in chosen.items()])
             self.tables.keys.forget()  # cached records do not know their new guardrail
