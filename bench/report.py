@@ -201,13 +201,13 @@ def _notes(results: Results) -> list[str]:
             f"of CPU (one interpreter cannot finish sooner) and waited on the reads besides. In process the "
             f"phases took, in CPU: loading the config {_s(b.load_cpu_s)}, reading the org {_s(b.read_cpu_s)} "
             f"(sending {b.requests:,} requests and parsing their pages into typed models), the planner "
-            f"{_s(b.diff_cpu_s)}; the rest is start-up, imports and interpreter exit. Reading took "
-            f"{_s(b.read_s)} of wall time for those {_s(b.read_cpu_s)} of CPU: {_s(b.read_s - b.read_cpu_s)} "
-            f"of waiting that nothing overlaps, since the command loads the config before it starts reading "
-            f"and the pages go {concurrency} at a time ({sum(results.minimum_requests.values()):,} pages at "
+            f"{_s(b.diff_cpu_s)}; the rest is start-up, imports and interpreter exit. Read alone (in process), "
+            f"the org took {_s(b.read_s)} of wall time for those {_s(b.read_cpu_s)} of CPU; the command starts "
+            f"that read while it loads the config, so the waiting hides behind the load's CPU, but the pages go "
+            f"{concurrency} at a time ({sum(results.minimum_requests.values()):,} pages at "
             f"{settings.latency_ms:g} ms each cannot take less than {_s(floor)}; the emulator's own CPU for "
             "rendering them and the machine's other load, see the load average, stretch each round trip). "
-            "Measured remedies and their gains: docs/performance.md.")
+            "Where the time goes: docs/performance.md.")
     minimum = sum(results.minimum_requests.values())
     if _listing_requests(results) > minimum:
         notes.append(

@@ -211,4 +211,4 @@ def test_plan_shows_the_zdr_warning(target, tmp_path, capsys):
     code, out, _ = run_cli(capsys, "--base-url", target.base_url, "plan", "--format", "markdown", str(path))
 
     assert code == 0
-    assert "> **Warning:** " in out and "mistralai/mistral-small has no zero-data-retention endpoint" in out
+    assert "Warning" in out and "mistralai/mistral-small has no zero-data-retention endpoint" in out

@@ -57,6 +57,7 @@ def test_patterns_the_api_takes(pattern):
     (r"secret(?=\d)", "lookahead"), (r"a(?!b)", "lookahead"), (r"(?<=id:)\d+", "lookbehind"),
     (r"(?<!x)y", "lookbehind"), (r"(\w)\1", "backreference \\1"), (r"(?P<n>a)(?P=n)", "named backreference"),
     (r"(?<n>a)\k<n>", "named backreference"), (r"\\(?=a)", "lookahead"), (r"[^]](?=a)", "lookahead"),
+    (r"(unclosed", "not a valid regex: missing ), unterminated subpattern"), (r"*x", "not a valid regex: nothing to repeat"),
 ])
 def test_patterns_the_api_refuses(pattern, said):
     assert said in regex_problem(pattern)
@@ -82,6 +83,22 @@ def test_a_changed_filter_is_worded_element_by_element():
 
     assert structure_changes(before, after, "slug") == [
         "~ email: action redact -> block", "- phone: slug phone, action block", "+ ssn: slug ssn, action redact"]
+
+
+def test_filters_are_worded_one_by_one_even_when_none_is_kept():
+    # DeepDiff alone would call a list with nothing in common one change of the whole list.
+    before = normalise_structure("content_filter_builtins", [{"slug": "phone", "action": "block"}])
+    after = normalise_structure("content_filter_builtins", [{"slug": "email", "action": "block"},
+                                                            {"slug": "ssn", "action": "redact"}])
+    assert structure_changes(before, after, "slug") == [
+        "+ email: slug email, action block", "- phone: slug phone, action block", "+ ssn: slug ssn, action redact"]
+    assert structure_changes(None, before, "slug") == ["+ phone: slug phone, action block"]
+    assert structure_changes(before, None, "slug") == ["- phone: slug phone, action block"]
+
+    odd = "a']\"b"
+    before = normalise_structure("content_filters", [{"pattern": odd, "action": "flag"}])
+    after = normalise_structure("content_filters", [{"pattern": odd, "action": "flag", "label": "[X]"}])
+    assert structure_changes(before, after, "pattern") == [f"~ {odd}: label null -> [X]"]
 
 
 def test_the_kind_words_only_the_filter_lists_that_change():
@@ -217,3 +234,25 @@ def test_the_config_enums_are_the_reference_documents():
         set(schemas["ContentFilterBuiltinAction"]["enum"])
     scopes = typing.get_args(model.BuiltinFilterSpec.model_fields["scan_scope"].annotation)[0]
     assert set(typing.get_args(scopes)) == set(schemas["PromptInjectionScanScope"]["enum"])
+
+
+# --- a budget that never resets: refused by the API on any write, so by the plan ------------
+
+def test_a_budget_without_reset_interval_is_refused_at_plan_time():
+    from orsync.errors import ConfigError
+    from orsync.planner.diff import plan_from_state
+    from tests.live_factories import config, guardrail, live
+
+    new = config(guardrails=[{"name": "g", "limit_usd": 5, "reset_interval": None}])
+    with pytest.raises(ConfigError) as raised:
+        plan_from_state(new, live())
+    assert "guardrails[0].reset_interval: limit_usd 5 needs a reset_interval" in str(raised.value)
+
+    legacy = live(guardrails=[guardrail("g", limit_usd=12.5, reset_interval=None)])
+    assert plan_from_state(config(guardrails=[{"name": "g", "limit_usd": 12.5, "reset_interval": None}]),
+                           legacy).changes == ()      # as it is: nothing to write, nothing refused
+    with pytest.raises(ConfigError) as raised:
+        plan_from_state(config(guardrails=[{"name": "g", "description": "x"}]), legacy)
+    assert "guardrails[0].limit_usd: limit_usd 12.5 needs a reset_interval" in str(raised.value)
+    fixed = plan_from_state(config(guardrails=[{"name": "g", "description": "x", "reset_interval": "daily"}]), legacy)
+    assert [c.action for c in fixed.changes] == ["update"]

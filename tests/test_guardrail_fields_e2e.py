@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.test_apply_support import run_cli, write_config
 
 EVERY_FIELD = """
@@ -113,3 +115,19 @@ guardrails:
     assert drift.code == 0, drift.out + drift.err
     offline = run_cli(capsys, emulator, "plan", "--offline", "--detailed-exitcode", str(config))
     assert offline.code == 2  # compared as written, the ids differ from what the API keeps
+
+
+@pytest.mark.parametrize("pattern", [r"\b(sk-[a-z]{48})\b", r"(?:a|b)+", r"\d{3}-\d{2}-\d{4}", "x(?=y)",
+                                     "(?<=a)b", "(?<!a)b", r"(a)\1", "(unclosed"])
+def test_validate_refuses_exactly_the_patterns_the_api_refuses(emulator, pattern):
+    from orsync.api.errors import ApiError
+    from orsync.config.regex_rules import regex_problem
+
+    try:
+        emulator.client().create_guardrail({"name": "probe", "content_filters": [{"pattern": pattern, "action": "flag"}]})
+        refused = None
+    except ApiError as exc:
+        refused = exc
+    assert (regex_problem(pattern) is None) == (refused is None), (pattern, refused)
+    if refused is not None:
+        assert refused.status == 400 and "invalid_regex_pattern" in str(refused.metadata)

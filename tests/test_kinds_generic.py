@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from orsync.resources import KINDS, LISTINGS
+from orsync.resources import KINDS
+
+LISTINGS = [listing for kind in KINDS for listing in kind.listings]   # on-demand ones too
 
 PACKAGE = Path(__file__).parent.parent / "orsync"
 GENERIC_MODULES = sorted([*PACKAGE.glob("planner/*.py"), *PACKAGE.glob("apply/*.py")])

@@ -104,3 +104,16 @@ def test_the_collector_is_left_as_it_was(org, capsys):
     result = run_cli(capsys, *flags, "plan", str(config), "--offline")
     assert result.code == 0, result.err
     assert gc.get_freeze_count() == before and gc.isenabled()
+
+
+def test_applying_a_saved_plan_reads_the_org_while_its_file_loads(org, monkeypatch, capsys, tmp_path):
+    emulator, flags, config = org
+    config.write_text(CONFIG.replace("limit: 5", "limit: 7"))
+    saved = tmp_path / "plan.json"
+    assert run_cli(capsys, *flags, "plan", str(config), "--offline", "--out", str(saved)).code == 0
+    emulator.reset_counts()
+    seen = _load_after_the_read_began(monkeypatch, emulator)
+    result = run_cli(capsys, *flags, "apply", str(saved), "--yes")
+    assert result.code == 0, result.err
+    assert seen and seen[0] >= 1
+    assert emulator.request_counts().get("PATCH /keys/{hash}") == 1

@@ -150,7 +150,8 @@ def test_org_views_show_which_guardrail_governs_what(cli, emulator):
     lines, data = both_forms(cli, "guardrails")
     assert {g["name"] for g in data} == {"ci-policy", "prod-budget", "research-policy"}
     ci_row = next(line for line in lines if line.startswith("ci-policy"))
-    assert "$25.00 monthly" in ci_row and "openai/gpt-4o-mini, anthropic/claude-3.5-haiku" in ci_row
+    # As the API keeps them: canonical slugs.
+    assert "$25.00 monthly" in ci_row and "openai/gpt-4o-mini-2024-07-18, anthropic/claude-3-5-haiku" in ci_row
     assert ci_row.split()[-2:] == ["1", "1"]  # one key, one member
     assert next(line for line in lines if line.startswith("research-policy")).split()[1] == "research"
 

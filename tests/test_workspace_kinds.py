@@ -104,3 +104,42 @@ def test_the_default_workspace_members_cannot_be_declared():
     with pytest.raises(ConfigError, match="default workspace, whose members are every member"):
         plan_from_state(config(workspaces=[{"slug": "default", "members": ["bob@example.com"]}]),
                         org(workspace_members=[]))
+
+
+def test_a_workspace_pinned_by_id_takes_its_new_slug_with_one_patch():
+    [change] = plan_from_state(config(workspaces=[{"slug": "science", "id": RESEARCH_ID}]), org()).changes
+    assert (change.address, change.action, change.live_id) == ("workspace.science", "update", RESEARCH_ID)
+    assert change.body == {"slug": "science"}
+
+
+def test_a_new_workspace_needs_a_name():
+    import pytest
+    from orsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="does not exist yet, and creating it needs a name"):
+        plan_from_state(config(workspaces=[{"slug": "fresh"}]), org())
+
+
+def test_protect_globs_match_names_in_every_workspace():
+    live = org([key("prod-api", hash="f" * 64, workspace_id=RESEARCH_ID)])
+    plan = plan_from_state(config(policy={"prune": True, "protect": ["prod-*"]}), live)
+    [change] = plan.changes
+    assert (change.address, change.action) == ("key.research/prod-api", "delete")
+    assert plan.safety_violations() == ["key.research/prod-api is protected by 'prod-*' and would be deleted "
+                                        "(use --allow-destroy)"]
+
+
+def test_a_workspace_whose_keys_move_out_may_be_deleted():
+    live = org([key("ci", hash="9" * 64, workspace_id=RESEARCH_ID)])
+    plan = plan_from_state(config(workspaces=[{"slug": "research", "state": "absent"}], keys=[{"name": "ci"}]), live)
+    assert [(c.address, c.action) for c in plan.changes] == [("key.ci", "update"), ("workspace.research", "delete")]
+    assert plan.changes[0].body == {"workspace_id": DEFAULT_ID}
+
+
+def test_the_byok_flag_without_any_budget_is_refused_at_plan_time():
+    import pytest
+    from orsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="has no budget, and include_byok_in_budgets is set with one"):
+        plan_from_state(config(workspaces=[{"slug": "research", "include_byok_in_budgets": True}]),
+                        org(workspace_budgets=[]))

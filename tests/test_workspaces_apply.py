@@ -116,20 +116,23 @@ def test_a_key_moved_by_hand_is_moved_back_with_one_patch_and_keeps_its_hash(emu
 
 def test_a_hand_made_key_elsewhere_is_unmanaged_and_pruned_only_there(emulator, tmp_path):
     client = emulator.client()
-    client.create_key({"name": "ci-smoke", "workspace_id": workspace_id(emulator, "research")})
+    research = workspace_id(emulator, "research")
+    client.create_key({"name": "scratch", "workspace_id": research})      # a name the file never uses
+    client.create_key({"name": "ci-smoke", "workspace_id": research})     # a namesake of a declared key
     text = ("keys:\n  - {name: ci-smoke}\n  - {name: prod-backend}\n  - {name: old-prototype}\n"
             "  - {name: research-notebook, workspace: research}\n")
     unmanaged, _ = plan(client, write_config(tmp_path, text))
-    assert [item.address for item in unmanaged.unmanaged if item.address.startswith("key.")] == [
-        "key.research/ci-smoke"]
+    assert sorted(item.address for item in unmanaged.unmanaged if item.address.startswith("key.")) == [
+        "key.research/ci-smoke", "key.research/scratch"]
     assert unmanaged.changes == ()
     pruned, _ = plan(client, write_config(tmp_path, "policy: {prune: true}\n" + text, "pruned.yaml"))
-    deletes = [(c.address, c.action) for c in pruned.changes if c.kind == "key"]
-    assert deletes == [("key.research/ci-smoke", "delete")]
+    deletes = sorted((c.address, c.action) for c in pruned.changes if c.kind == "key")
+    assert deletes == [("key.research/ci-smoke", "delete"), ("key.research/scratch", "delete")]
     _, journal = apply(client, tmp_path / "pruned.yaml", tmp_path / "s.json")
     assert failures(journal) == []
-    assert [key.workspace_id for key in live_keys(emulator, "ci-smoke")] != []
-    assert workspace_id(emulator, "research") not in {key.workspace_id for key in live_keys(emulator, "ci-smoke")}
+    [kept] = live_keys(emulator, "ci-smoke")
+    assert kept.workspace_id != research and live_keys(emulator, "scratch") == []
+    assert live_keys(emulator, "research-notebook") != []
 
 
 def test_a_guardrail_found_in_another_workspace_is_replaced_with_its_assignments(emulator, tmp_path):
@@ -214,3 +217,15 @@ def test_deleting_a_workspace_that_still_holds_kept_objects_is_refused_before_an
     assert failures(journal) == []
     assert [c.address for c in planned.changes][-1] == "workspace.research"
     assert "research" not in {w.slug for w in client.list_workspaces()}
+
+
+def test_a_default_guardrail_naming_models_by_id_plans_clean_after_apply(emulator, tmp_path):
+    text = ("workspaces:\n  - slug: research\n    default_guardrail:\n"
+            "      allowed_models: [openai/gpt-4o-mini]\n      limit_usd: 10\n      reset_interval: daily\n")
+    path = write_config(tmp_path, text)
+    client = emulator.client()
+    planned, journal = apply(client, path, tmp_path / "s.json")
+    assert [c.address for c in planned.changes] == ["default_guardrail.research"] and failures(journal) == []
+    live = client.get_guardrail(client.get_workspace("research").default_guardrail_id)
+    assert live.allowed_models != ["openai/gpt-4o-mini"]     # the API stores the canonical slug
+    assert plan(client, path)[0].changes == ()

@@ -115,17 +115,21 @@ def _reviewed_saved_plan(app, client, plan_file: str, intents=None, allow_empty_
     and editing its `policy` must not switch a guard off. A plan whose changes are all in
     place already (a CI retry after it applied) is "already applied", not stale.
     """
+    from orsync.collector import loaded_objects_frozen
     from orsync.config.loader import load_config
-    from orsync.planner.read import read_and_plan
+    from orsync.planner.read import read_and_plan, start_live_read
     from orsync.planner.store import load_plan
 
+    live = start_live_read(client)  # the org is read while the plan and its config load
     saved = load_plan(plan_file)
     loaded = load_config(config_path_of(saved, plan_file))
     check_config_unchanged(saved, loaded)
     target = app.target_label(client)
     check_target(saved, target)
     # Planned again as the saved plan was: model lists through the catalog's canonical slugs.
-    fresh, state = read_and_plan(loaded, client, base_url=target, allow_empty_org=allow_empty_org)
+    with loaded_objects_frozen():  # later collections skip the config (docs/performance.md)
+        fresh, state = read_and_plan(loaded, client, base_url=target, allow_empty_org=allow_empty_org,
+                                     live=live.result)
     if intents is not None:
         intents.bind(state)
     if saved.has_changes and not fresh.has_changes:

@@ -216,7 +216,7 @@ class GuardrailFields(StrictModel):
     @model_validator(mode="after")
     def _budget_needs_interval(self) -> GuardrailFields:
         if self.limit_usd is not None and "reset_interval" not in self.model_fields_set:
-            raise ValueError("limit_usd needs reset_interval (daily, weekly, monthly or null)")
+            raise ValueError("limit_usd needs reset_interval (daily, weekly or monthly)")
         return self
 
 

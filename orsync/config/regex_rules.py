@@ -2,20 +2,34 @@
 
 OpenRouter's regex engine has no lookaround and no backreferences: a guardrail whose custom
 filter uses one is refused with 400 `invalid_regex_pattern` (API-NOTES "Failure shapes").
-`validate` says so at the pattern's line instead. Kept free of imports: the config model checks
-every pattern with it.
+`validate` says so at the pattern's line instead, and of a pattern that is not a regex at all.
+Kept light: the config model checks every pattern with it.
 """
 
 from __future__ import annotations
+
+import re
 
 
 def regex_problem(pattern: str) -> str | None:
     """Why the API would refuse this custom filter pattern (400 invalid_regex_pattern), or None.
 
-    The API's engine has no lookaround and no backreferences; Python's `re` has both, so the
-    pattern is scanned here rather than compiled. Escaped characters and character classes are
-    skipped: `\\(?=` and `[(?=]` are literal text, not a lookahead.
+    The API's engine has no lookaround and no backreferences, which Python's `re` has: those are
+    found by scanning the pattern (escaped characters and character classes skipped: `\\(?=`
+    and `[(?=]` are literal text, not a lookahead); the rest must compile.
     """
+    problem = _unsupported(pattern)
+    if problem:
+        return problem
+    try:
+        re.compile(pattern)
+    except re.error as exc:  # unbalanced parentheses, a dangling quantifier, ...
+        return f"not a valid regex: {exc}"
+    return None
+
+
+def _unsupported(pattern: str) -> str | None:
+    """The first lookaround or backreference outside escapes and character classes."""
     index, in_class = 0, False
     while index < len(pattern):
         char = pattern[index]

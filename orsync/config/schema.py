@@ -42,8 +42,9 @@ _CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
 _SECTION_DESCRIPTIONS = {
     "version": "Format version of this file; always 1.",
     "policy": "What orsync may do to live objects the file does not declare: prune, protect, max_deletes.",
-    "guardrails": "Guardrails: budgets and model/provider rules for the keys and members assigned to them. "
-                  "Identified by name (or pinned by id).",
+    "guardrails": "Guardrails: budgets, model/provider/region rules, data policies and content filters for "
+                  "the keys and members assigned to them. Identified by name within their workspace "
+                  "(or pinned by id).",
     "keys": "API keys: spending limit, reset interval, expiry and the guardrail that governs each. "
             "Identified by name (or pinned by hash). New keys' secrets go to --secrets-out, never here.",
     "members": "Organization members (who must already exist) and the guardrail that governs each, "

@@ -169,6 +169,9 @@ def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Ch
         _refuse_uncreatable(kind, want, body, resolution)
         reasons = tuple(f"{name} forces replacement" for name in forcing)
         return _change(kind, want, match, "replace", resolution, body_fields=body, reasons=reasons)
+    problem = kind.update_problem(match.fields, want.fields)
+    if problem:
+        raise resolution.error_at(want.source + (problem[0],), problem[1])
     action = kind.classify(want.fields)
     return _change(kind, want, match, action, resolution,
                    body_fields={name: want.fields[name] for name in changed})

@@ -80,11 +80,14 @@ def read_live_state(client, listings: tuple[Listing, ...] = LISTINGS, *, config=
         scopes = _scope_rows(futures.pop(scope.name), scope) if scope else []
         single.set(1 if len(scopes) <= 1 else 0)
         scope_ids = [getattr(row, scope.identity) for row in scopes]
+        per_scope = {listing.name: _submit_scoped(pool, client, listing, _scopes_to_read(listing, scope_ids))
+                     for listing in scoped if listing is not anchor}
+        # Only the anchor's other workspaces wait for the anchor: its rows say which is the default.
         anchor_rows = anchored.result() if anchored else []
         default_id = _default_scope(anchor, anchor_rows, scope_ids)
-        per_scope = {listing.name: [pool.submit(_read, client, listing, {listing.scope_param: scope_id})
-                                    for scope_id in _scopes_to_read(listing, scope_ids, anchor, default_id)]
-                     for listing in scoped}
+        if anchor:
+            others = [scope_id for scope_id in scope_ids if scope_id != default_id] if default_id else scope_ids
+            per_scope[anchor.name] = _submit_scoped(pool, client, anchor, others)
         rows = {name: future.result() for name, future in futures.items()}
         if scope:
             rows[scope.name] = scopes
@@ -121,14 +124,16 @@ def _merged(pages: list[Any], listing: Listing, unreadable: dict[str, str]) -> l
     return _deduped([page for page in pages if not isinstance(page, ForbiddenError)], listing.identity)
 
 
-def _scopes_to_read(listing: Listing, scope_ids: list[str], anchor: Listing | None,
-                    default_id: str | None) -> list[str | None]:
+def _scopes_to_read(listing: Listing, scope_ids: list[str]) -> list[str | None]:
     """The workspaces a listing is read for (None: once, unscoped, on a server without them)."""
     if not scope_ids:
-        return [] if listing.needs_scope or listing is anchor else [None]
-    if listing is anchor:
-        return [scope_id for scope_id in scope_ids if scope_id != default_id] if default_id else scope_ids
+        return [] if listing.needs_scope else [None]
     return scope_ids
+
+
+def _submit_scoped(pool, client, listing: Listing, scope_ids: list[str | None]) -> list[Future]:
+    return [pool.submit(_read, client, listing, {listing.scope_param: scope_id} if scope_id else {})
+            for scope_id in scope_ids]
 
 
 def _default_scope(anchor: Listing | None, rows: Any, scope_ids: list[str]) -> str | None:

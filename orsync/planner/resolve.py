@@ -25,7 +25,6 @@ class Resolution:
     leftovers: list = field(default_factory=list)            # (name, LiveObject, reason) to delete
     proven_leftovers: dict = field(default_factory=dict)     # live id -> namesakes.Proof (intent records)
     namesakes: list = field(default_factory=list)            # (Desired, [LiveObject]) several live of one name
-    guardrail_labels: dict[str, str] | None = None           # live id -> label, see assignments.py
     memo: dict[str, Any] = field(default_factory=dict)       # what kinds compute once per plan
     model_slugs: Any = None                                  # planner.slugs.ModelSlugs; None: as written
 

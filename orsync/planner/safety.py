@@ -34,6 +34,8 @@ def _protecting_pattern(change, patterns) -> str | None:
     if change.action not in DESTRUCTIVE:
         return None
     names = {change.name, change.live_name} - {None}
+    # Outside the default workspace a name is `SLUG/NAME`: the glob matches the name alone too.
+    names |= {name.split("/", 1)[-1] for name in names}
     return next((pattern for pattern in patterns if any(fnmatchcase(name, pattern) for name in names)), None)
 
 

@@ -15,22 +15,24 @@ from typing import Any, ClassVar
 from orsync.api.rows import KeyAssignmentRow
 from orsync.resources import steps
 from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind
-from orsync.resources.members import find_member, member_workspace
+from orsync.resources.members import find_member, guardrail_homes, member_workspace
 from orsync.resources.scopes import qualified, scopes_of
+
+LABELS = "guardrail_labels"   # Resolution.memo entry
 
 
 def guardrail_labels(resolution) -> dict[str, str]:
     """Live guardrail id -> its label (computed once guardrails are resolved)."""
-    if resolution.guardrail_labels is None:
+    if LABELS not in resolution.memo:
         # A guardrail being replaced is not its entry any more: what it governs now is seen as
         # under another guardrail, and assigned to the replacement (refs name it until apply).
         declared = {live_id: address.removeprefix("guardrail.")
                     for address, live_id in resolution.live_ids.items()
                     if address.startswith("guardrail.") and live_id and address not in resolution.replaced}
-        resolution.guardrail_labels = {
+        resolution.memo[LABELS] = {
             guardrail.id: declared.get(guardrail.id, f"{guardrail.name} ({guardrail.id[:8]})")
             for guardrail in resolution.state.rows("guardrails")}
-    return resolution.guardrail_labels
+    return resolution.memo[LABELS]
 
 
 class _Assignments(ResourceKind):
@@ -168,12 +170,13 @@ class MemberAssignments(_Assignments):
 
     def desired(self, config, resolution) -> list[Desired]:
         scopes = scopes_of(resolution)
+        homes = guardrail_homes(config)  # once, not a scan of every guardrail per member
         wanted = []
         for index, spec in enumerate(config.members):
             if "guardrail" not in spec.model_fields_set:
                 continue
             user_id = self._member_id(resolution, spec, index)
-            scope = scopes.scope_of_slug(member_workspace(config, spec))
+            scope = scopes.scope_of_slug(member_workspace(config, spec, homes))
             name = qualified(spec.ref, scope)
             label = qualified(spec.guardrail, scope) if spec.guardrail else None
             wanted.append(Desired(name=name, fields={"guardrail": label}, source=("members", index, "guardrail"),

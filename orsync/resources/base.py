@@ -1,9 +1,11 @@
 """What every resource kind declares, and the value objects the planner compares.
 
 A kind knows its identity, its managed fields, which of them force a replacement, which are
-sets, how to see the desired objects in a config and the live objects in a LiveState, and the
-calls that create, update and delete one. The planner is generic over kinds: adding a kind is
-adding a module here and listing it in `orsync.resources.KINDS`.
+sets, the listings the live read fetches for it (`Listing`), where its changes fall in apply
+order (`steps`, see steps.py), how a plan words them, how to see the desired objects in a config
+and the live objects in a LiveState, and the calls that create, update and delete one (or, for
+a batched kind, add and remove many under one parent). The planner and apply are generic over
+kinds: adding a kind is adding a module here and listing it in `orsync.resources.KINDS`.
 """
 
 from __future__ import annotations
@@ -197,6 +199,19 @@ class ResourceKind:
         can be lost say; the others create nothing a lost answer could leave behind)."""
         return []
 
+    # Batched kinds (`batched = True`) say how a phase of their changes is sent:
+    def batch_parent(self, change, op: str) -> tuple[str | None, str | None]:
+        """(live id, address of an object this apply creates) of the parent a change joins."""
+        raise NotImplementedError(f"{type(self).__name__} is not batched")
+
+    def run_batch(self, client, verb: str, parent_id: str, ids: list[str]) -> int:
+        """Send one batch; how many the API says it (un)assigned."""
+        raise NotImplementedError(f"{type(self).__name__} is not batched")
+
+    def held_ids(self, client, parent_id: str) -> set[str]:
+        """The ids the parent holds now (to name which of a short batch were missed)."""
+        raise NotImplementedError(f"{type(self).__name__} is not batched")
+
     def batch_target(self, change) -> str | None:
         """A batched change's target id when the kind knows it (else apply resolves `target`)."""
         return None
@@ -207,6 +222,10 @@ class ResourceKind:
 
     def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(field, message) when the API would refuse to create an object with this body."""
+        return None
+
+    def update_problem(self, live: dict[str, Any], wanted: dict[str, Any]) -> tuple[str, str] | None:
+        """(field, message) when the API would refuse to update the live object to `wanted`."""
         return None
 
     def change_details(self, before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ class DefaultGuardrails(GuardrailFieldRules, ResourceKind):
     steps = {"create": steps.GUARDRAIL_WRITES, "update": steps.GUARDRAIL_WRITES}
 
     def desired(self, config, resolution) -> list[Desired]:
-        slugs = getattr(resolution, "model_slugs", None)
+        slugs = resolution.model_slugs
         return [Desired(name=spec.slug, source=("workspaces", index, "default_guardrail"),
                         fields=self.with_canonical_models(
                             self.normalise_all(spec.default_guardrail.managed_fields()), slugs))
@@ -35,7 +35,7 @@ class DefaultGuardrails(GuardrailFieldRules, ResourceKind):
                 if spec.state == "present" and spec.default_guardrail is not None]
 
     def live(self, state, resolution) -> list[LiveObject]:
-        slugs = getattr(resolution, "model_slugs", None)
+        slugs = resolution.model_slugs
         guardrails = {row.id: row for row in state.rows("guardrails")}
         objects = []
         for workspace in state.rows(WORKSPACE_LISTING):

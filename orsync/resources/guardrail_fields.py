@@ -77,6 +77,16 @@ def _plain(entry: Any) -> dict[str, Any]:
     return entry.model_dump()
 
 
+def budget_problem(result: dict[str, Any], declared: dict[str, Any]) -> tuple[str, str] | None:
+    """A budget that never resets: OpenRouter refuses every write that leaves limit_usd set
+    without a reset_interval (400), though older guardrails may still read back that way."""
+    if result.get("limit_usd") is None or result.get("reset_interval") is not None:
+        return None
+    field = "reset_interval" if "reset_interval" in declared else "limit_usd"
+    return (field, f"limit_usd {result['limit_usd']:g} needs a reset_interval (daily, weekly or monthly): "
+                   "OpenRouter refuses to write a budget that never resets; set one, or limit_usd: null")
+
+
 def live_enforce_zdr(values: dict[str, Any]) -> Any:
     """`enforce_zdr` as a live guardrail holds it.
 
@@ -97,34 +107,31 @@ def structure_changes(before: list[dict] | None, after: list[dict] | None, keyed
     Entries are matched by their key (`pattern` for custom filters, `slug` for builtins), so a
     changed action reads `~ email: action redact -> block` rather than a list index.
     """
-    from deepdiff import DeepDiff  # only a plan that changes a filter pays for importing it
+    # Only a plan that changes a filter pays for importing DeepDiff.
+    from deepdiff import DeepDiff
+    from deepdiff.helper import notpresent  # the side of a change that has no such field
+
+    def shown(value: Any) -> str:
+        return _scalar(None if value is notpresent else value)
 
     old = {entry[keyed_by]: entry for entry in before or []}
     new = {entry[keyed_by]: entry for entry in after or []}
-    diff = DeepDiff(old, new, verbose_level=2)
-    lines = [f"+ {_root_key(path)}: {_entry(value)}"
-             for path, value in diff.get("dictionary_item_added", {}).items()]
-    lines += [f"- {_root_key(path)}: {_entry(value)}"
-              for path, value in diff.get("dictionary_item_removed", {}).items()]
-    for path, change in {**diff.get("values_changed", {}), **diff.get("type_changes", {})}.items():
-        lines.append(f"~ {_root_key(path)}: {_leaf(path)} {_scalar(change['old_value'])} -> "
-                     f"{_scalar(change['new_value'])}")
+    lines = []
+    # threshold 0: always per filter, never "the whole list changed" when few filters are kept.
+    for report, levels in DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0).items():
+        for level in levels:
+            key, *inner = level.path(output_format="list")
+            if report == "dictionary_item_added" and not inner:
+                lines.append(f"+ {key}: {_entry(level.t2)}")
+            elif report == "dictionary_item_removed" and not inner:
+                lines.append(f"- {key}: {_entry(level.t1)}")
+            else:  # a field of one filter: changed, set or cleared
+                lines.append(f"~ {key}: {inner[-1]} {shown(level.t1)} -> {shown(level.t2)}")
     return sorted(lines, key=lambda line: (line[2:], line[0]))
 
 
-def _root_key(path: str) -> str:
-    # DeepDiff paths look like root['email'] or root['email']['action'].
-    return path.split("']", 1)[0].removeprefix("root['")
-
-
-def _leaf(path: str) -> str:
-    return path.rsplit("['", 1)[-1].rstrip("']")
-
-
 def _entry(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_scalar(v)}" for k, v in value.items() if v is not None)
-    return _scalar(value)
+    return ", ".join(f"{k} {_scalar(v)}" for k, v in value.items() if v is not None)
 
 
 def _scalar(value: Any) -> str:
@@ -149,6 +156,13 @@ class GuardrailFieldRules:
         if name in STRUCTURE_FIELDS:
             return normalise_structure(name, value)
         return super().normalise(name, value)  # type: ignore[misc]
+
+    def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
+        return budget_problem(body, body)
+
+    def update_problem(self, live: dict[str, Any], wanted: dict[str, Any]) -> tuple[str, str] | None:
+        """The API checks the guardrail a PATCH leaves, not only the fields it names."""
+        return budget_problem({**live, **wanted}, wanted)
 
     def in_canonical_slugs(self, objects: list, slugs: Any) -> list:
         """Desired or live objects with their model lists as canonical slugs (orsync.planner.slugs;

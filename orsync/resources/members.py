@@ -16,10 +16,19 @@ def find_member(members: list[Any], *, email: str | None = None, user_id: str | 
     return None
 
 
-def member_workspace(config, spec) -> str | None:
+def member_workspace(config, spec, homes: dict[str, set] | None = None) -> str | None:
     """The workspace slug of the guardrail a member entry names: its `workspace:`, else the one
-    workspace that declares a guardrail of that name (the default one when several or none)."""
+    workspace that declares a guardrail of that name (the default one when several or none).
+    `homes` (guardrail_homes(config)) saves a scan of every guardrail per member."""
     if spec.workspace or spec.guardrail is None:
         return spec.workspace
-    homes = {guardrail.workspace for guardrail in config.guardrails if guardrail.name == spec.guardrail}
-    return homes.pop() if len(homes) == 1 else None
+    found = (homes if homes is not None else guardrail_homes(config)).get(spec.guardrail, set())
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def guardrail_homes(config) -> dict[str, set]:
+    """Declared guardrail name -> the workspaces (slugs; None: the default one) declaring it."""
+    homes: dict[str, set] = {}
+    for guardrail in config.guardrails:
+        homes.setdefault(guardrail.name, set()).add(guardrail.workspace)
+    return homes

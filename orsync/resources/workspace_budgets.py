@@ -73,6 +73,11 @@ class WorkspaceBudgets(ResourceKind):
         before = live.fields if live else {}
         self._refuse_disorder(resolution, name, before, after)
         writes = ordered_writes(before, after)
+        if not writes and BYOK in after and after[BYOK] != before.get(BYOK):
+            # Only the BYOK flag differs, and no budget is left to carry it (it has no endpoint).
+            raise resolution.error_at(("workspaces", _index(resolution, name), BYOK),
+                                      f"workspace {name} has no budget, and include_byok_in_budgets is set "
+                                      "with one; declare a budget too, or leave the flag out")
         body: dict[str, Any] = {"writes": writes}
         if live is None:
             body[WORKSPACE_OF] = name
@@ -86,8 +91,7 @@ class WorkspaceBudgets(ResourceKind):
         final = [entry for entry in final if entry[1] is not None]
         for (wide, wide_limit, wide_declared), (narrow, narrow_limit, narrow_declared) in zip(final, final[1:]):
             if wide_limit <= narrow_limit:
-                config = resolution.config_source.model
-                index = next(i for i, spec in enumerate(config.workspaces) if spec.slug == slug)
+                index = _index(resolution, slug)
                 live = narrow if not narrow_declared else wide
                 raise resolution.error_at(
                     ("workspaces", index, "budgets"),
@@ -116,6 +120,11 @@ class WorkspaceBudgets(ResourceKind):
                 # Not the credentials' fault (every other call works): say what it is, and let
                 # the rest of the apply go on.
                 raise OrsyncError(f"workspace budgets need an Enterprise organization (403: {exc.message})") from None
+
+
+def _index(resolution, slug: str) -> int:
+    """Where the workspace is declared in the file (for error locations)."""
+    return next(i for i, spec in enumerate(resolution.config_source.model.workspaces) if spec.slug == slug)
 
 
 def ordered_writes(before: dict[str, Any], after: dict[str, Any]) -> list[list[Any]]:

@@ -57,7 +57,9 @@ class Workspaces(ResourceKind):
                     if change.kind == self.kind and change.action == "delete"}
         if not deleting:
             return
-        gone = {change.live_id for change in changes if change.action in ("delete", "replace")}
+        # Deleted, replaced (the new one lives where the file says) or moved out by this plan.
+        gone = {change.live_id for change in changes
+                if change.action in ("delete", "replace") or "workspace_id" in change.body}
         scopes = scopes_of(resolution)
         for live_id, change in deleting.items():
             source = self._source(resolution, change.name)

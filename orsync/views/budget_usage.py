@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from orsync.escaping import markdown_text
+from orsync.resources.workspace_budgets import INTERVALS  # widest first
 from orsync.views import format as fmt
 from orsync.views.bars import bar
 from orsync.views.table import Column, render_table
 
-INTERVALS = ("lifetime", "monthly", "weekly", "daily")   # widest first
 WINDOWS = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly", "lifetime": "usage"}
 BYOK_WINDOWS = {"daily": "byok_usage_daily", "weekly": "byok_usage_weekly", "monthly": "byok_usage_monthly",
                 "lifetime": "byok_usage"}

@@ -153,20 +153,13 @@ class Workspaces:
         return guardrail["name"] if slug in (None, default_slug) else f"{slug}/{guardrail['name']}"
 
 
-def default_slug(workspaces: Sequence[dict[str, Any]]) -> str | None:
-    """The default workspace: slugged `default`, else the oldest (as the planner decides)."""
-    if not workspaces:
-        return None
-    named = next((w for w in workspaces if w["slug"] == "default"), None)
-    return (named or min(workspaces, key=lambda w: (w.get("created_at") or "", w["id"])))["slug"]
-
-
 def with_guardrail_names(rows: Sequence[dict[str, Any]], assignments: Sequence[dict[str, Any]],
                          guardrails: Sequence[dict[str, Any]], workspaces: Sequence[dict[str, Any]],
-                         row_id: str, assignment_id: str) -> list[dict[str, Any]]:
+                         row_id: str, assignment_id: str, default: str | None) -> list[dict[str, Any]]:
     """Copies of `rows`, each with the guardrails assigned to it (a member may hold one per
-    workspace), named as the org file names them; None when there is none."""
-    places, default = Workspaces(workspaces), default_slug(workspaces)
+    workspace), named as the org file names them (`slug/name` outside the `default`
+    workspace); None when there is none."""
+    places = Workspaces(workspaces)
     names = {g["id"]: places.qualified(g, default) for g in guardrails}
     governing: dict[str, list[str]] = {}
     for a in assignments:

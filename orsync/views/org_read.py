@@ -14,6 +14,7 @@ from dataclasses import replace
 from orsync.planner.live import LiveState, ReadOnlyClient, read_live_state
 from orsync.resources import KINDS
 from orsync.resources.base import Listing
+from orsync.resources.scopes import WORKSPACE_LISTING, Scopes
 
 
 def org_listings(*names: str) -> tuple[Listing, ...]:
@@ -25,3 +26,8 @@ def org_listings(*names: str) -> tuple[Listing, ...]:
 def read_org(client, *names: str) -> LiveState:
     """The org's listings `names` (all when none), across every workspace; reads only."""
     return read_live_state(ReadOnlyClient(client), org_listings(*names))
+
+
+def default_slug(state: LiveState) -> str | None:
+    """The default workspace's slug, decided as the planner decides it (None: no workspaces)."""
+    return Scopes.of(state.rows(WORKSPACE_LISTING), getattr(state, "default_scope", None)).default_slug

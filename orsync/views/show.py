@@ -12,7 +12,7 @@ from typing import Any
 from orsync.views import catalog, org
 from orsync.views.format import plain, to_json
 from orsync.views.layout import RecordView, TableView
-from orsync.views.org_read import read_org
+from orsync.views.org_read import default_slug, read_org
 
 
 def show(data: Any, view: TableView | RecordView, as_json: bool, width: int | None = None) -> str:
@@ -35,7 +35,7 @@ def show_keys(client, as_json: bool, width: int | None = None) -> str:
     state = read_org(client, "keys", "guardrails", "key_assignments")
     listings = org.Listings.of(state)
     rows = org.with_guardrail_names(listings.keys, listings.key_assignments, listings.guardrails,
-                                    listings.workspaces, "hash", "key_hash")
+                                    listings.workspaces, "hash", "key_hash", default_slug(state))
     return org.KEYS.render(org.with_workspace_slugs(rows, listings.workspaces), width)
 
 
@@ -45,7 +45,7 @@ def show_members(client, as_json: bool, width: int | None = None) -> str:
     state = read_org(client, "members", "guardrails", "member_assignments", "workspace_members")
     listings = org.Listings.of(state)
     rows = org.with_guardrail_names(listings.members, listings.member_assignments, listings.guardrails,
-                                    listings.workspaces, "id", "user_id")
+                                    listings.workspaces, "id", "user_id", default_slug(state))
     return org.MEMBERS.render(org.with_memberships(rows, listings.workspace_members, listings.workspaces), width)
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from orsync.views.budget_usage import BudgetUsage, budget_usage
 from orsync.views.format import plain
-from orsync.views.org import default_slug
-from orsync.views.org_read import read_org
+from orsync.views.org_read import default_slug, read_org
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def read_usage(client, workspaces: set[str] | None = None) -> UsageData:
     state = read_org(client, "keys", "workspace_budgets")
     rows = plain(state.rows("workspaces"))
     slugs = {w["id"]: w["slug"] for w in rows}
-    default = slugs.get(getattr(state, "default_scope", None)) or default_slug(rows)
+    default = default_slug(state)
     keys = [{**key, "name": qualified(key["name"], slugs.get(key.get("workspace_id")), default)}
             for key in plain(state.rows("keys"))]
     budgets = budget_usage(rows, plain(state.rows("workspace_budgets")), keys, only=workspaces)

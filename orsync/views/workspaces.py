@@ -13,11 +13,11 @@ from typing import Any
 
 from orsync.views import format as fmt
 from orsync.views.layout import Field, TableView, text
-from orsync.views.org import default_slug
+from orsync.resources.workspace_budgets import INTERVALS  # widest first
+from orsync.resources.workspace_budgets import LISTING as BUDGET_LISTING
+from orsync.views.org_read import default_slug
 
 R = "right"
-INTERVALS = ("lifetime", "monthly", "weekly", "daily")   # widest first
-BUDGET_LISTING = "workspace_budgets"
 
 
 def _default_guardrail(row: dict[str, Any]) -> str:
@@ -56,7 +56,7 @@ def workspace_rows(state) -> list[dict[str, Any]]:
     for row in fmt.plain(state.rows(BUDGET_LISTING)):
         budgets.setdefault(row["workspace_id"], {})[row.get("reset_interval") or "lifetime"] = row["limit_usd"]
     unreadable = BUDGET_LISTING in state.unreadable
-    first = default_slug(workspaces)
+    first = default_slug(state)
     ordered = sorted(workspaces, key=lambda w: (w["slug"] != first, w.get("created_at") or "", w["slug"]))
     return [{**w, "key_count": keys[w["id"]], "guardrail_count": held[w["id"]], "member_count": members[w["id"]],
              "budgets": "n/a" if unreadable else budget_text(budgets.get(w["id"], {})),

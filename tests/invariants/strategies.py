@@ -88,13 +88,15 @@ def seeded_guardrail(draw, index: int) -> dict:
         "ignored_providers": st.lists(st.sampled_from(PROVIDERS), min_size=1, max_size=2, unique=True),
         "enforce_zdr": st.booleans(),
         "include_byok_in_budgets": st.booleans(),
-        # Fields orsync does not manage at all: must survive every apply untouched.
+        # Fields the generated files never declare: unmanaged, they must survive every apply.
         "allowed_data_regions": st.just(["eu"]),
         "enforce_zdr_openai": st.booleans(),
     }
     for name, values in optional.items():
         if draw(st.booleans()):
             row[name] = draw(values)
+    if "limit_usd" in row:  # the API writes no budget that never resets (400)
+        row.setdefault("reset_interval", draw(st.sampled_from(INTERVALS)))
     return row
 
 
@@ -184,9 +186,11 @@ def guardrail_entries(draw, live: list[dict]) -> list[dict]:
         put(entry, "description", draw(three_state(TEXT)))
         limit = draw(three_state(MONEY))
         put(entry, "limit_usd", limit)
-        interval = draw(three_state(st.sampled_from(INTERVALS)))
+        # A budget must reset: an interval comes with a limit, and null only with a null limit
+        # (anything else is refused at plan time, as the API would refuse it).
+        interval = draw(three_state(st.sampled_from(INTERVALS), nullable=limit is None))
         if limit not in (OMIT, None) and interval is OMIT:
-            interval = draw(st.sampled_from(INTERVALS + [None]))
+            interval = draw(st.sampled_from(INTERVALS))
         put(entry, "reset_interval", interval)
         put(entry, "allowed_models", draw(three_state(name_sets(MODELS))))
         put(entry, "allowed_providers", draw(three_state(name_sets(PROVIDERS))))
