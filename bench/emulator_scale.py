@@ -116,6 +116,16 @@ def measure() -> list[dict[str, float]]:
             org.emulator.close()
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def section(results: list[dict[str, float]]) -> str:
     small, large = results
     ratio = {name: large[name] / small[name] for name in ("patch_ms", "post_ms")}
@@ -125,9 +135,11 @@ def section(results: list[dict[str, float]]) -> str:
         "## The emulator at 1,000 and 100,000 keys (`python bench/emulator_scale.py`)",
         "",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"- Machine: {os.cpu_count()} CPUs, {cpu_model()}, "
         f"{platform.system()} {platform.machine()}; Python {platform.python_version()}; "
-        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end",
+        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (a load above "
+        "the CPU count means other processes shared the machine: absolute times are inflated, "
+        "ratios much less so)",
         "- Emulator: SQLite store in memory, loopback HTTP (threads of the harness), one "
         "keep-alive client per org; both orgs up at once and their requests interleaved; "
         f"medians of {WRITES} writes and {PAGES} pages per figure; ratios from this one run.",

@@ -228,9 +228,9 @@ def _notes(results: Results) -> list[str]:
             "the planner's view of both; the split is in docs/performance.md.")
     if results.apply.command.wall_s > APPLY_FACTOR * results.ideal_apply_s:
         notes.append(
-            f"- **Apply as a command.** Before its first write, `orsync apply plan.json` starts, loads the "
-            "config, reads the whole org and plans again to prove the saved plan still holds: the same work as "
-            "a plan. The writes themselves are the write-phase row.")
+            "- **Apply as a command.** Before its first write, `orsync apply plan.json` starts, loads the "
+            "config, reads the whole org (while loading) and plans again to prove the saved plan still holds: "
+            "the same work as a plan. The writes themselves are the write-phase row.")
     if results.startup_median_s >= STARTUP_TARGET_S:
         notes.append(f"- **Start-up** {_s(results.startup_median_s)}: `python -X importtime -c 'import orsync.cli'`.")
     return notes

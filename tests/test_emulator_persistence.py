@@ -243,3 +243,24 @@ def test_emulator_command_unreadable_state_is_one_line(tmp_path, content):
     assert process.returncode == 1
     assert err.startswith(f"orsync: error: cannot start the emulator from {state}") and err.count("\n") == 1
     assert state.read_bytes() == content  # left as it was
+
+
+def test_a_server_and_the_embedded_commands_share_one_state(tmp_path):
+    """DESIGN.md "The emulator": a server and a CLI sharing one state lose no update."""
+    options = embedded_client_options(tmp_path)
+    headers = {"Authorization": f"Bearer {options['management_key']}"}
+    process = start_cli("--state", str(tmp_path / STATE_FILE_NAME))
+    try:
+        base_url = process.stdout.readline().split()[-1]
+        assert process.stdout.readline().strip() == f"management key: {options['management_key']}"
+        with httpx.Client(transport=options["transport"], base_url=options["base_url"], headers=headers) as embedded:
+            assert embedded.post("/keys", json={"name": "from-the-cli"}).status_code == 201
+            served = httpx.post(base_url + "/keys", json={"name": "from-the-server"}, headers=headers, timeout=10)
+            assert served.status_code == 201
+            names = {k["name"] for k in embedded.get("/keys").json()["data"]}
+        assert {"from-the-cli", "from-the-server"} <= names
+        listed = httpx.get(base_url + "/keys", headers=headers, timeout=10).json()["data"]
+        assert {"from-the-cli", "from-the-server"} <= {k["name"] for k in listed}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)

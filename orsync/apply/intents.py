@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from orsync.apply.journal import DONE, NOT_ATTEMPTED, Journal
@@ -32,6 +32,10 @@ from orsync.planner.plan import Change, Plan
 from orsync.resources import KINDS_BY_NAME
 
 COMMAND_SINK_RECORD = Path(".orsync-intents.jsonl")
+# A key made by the interrupted run was created after its intent was written (allowing for the
+# server's clock being behind ours) and before the run could have ended.
+CLOCK_SKEW = timedelta(minutes=5)
+RUN_WINDOW = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ class Intents:
             live = set(kind.find_created(state, intent.body))
             found = {}
             if intent.secret:
-                for live_id in sorted(live - set(intent.before) - stored):
+                for live_id in sorted(_made_during(kind, state, live - set(intent.before) - stored, intent.at)):
                     found[live_id] = Proof(f"created by an apply interrupted at {intent.at}, which never stored "
                                            f"its secret: replaced by a new {kind.kind}", always=True)
             if intent.replaces and intent.replaces in live:
@@ -199,6 +203,25 @@ def _exclusive_lock(path: Path, sink) -> int:
                           f"({path} is locked); nothing was written: run apply again once it has "
                           "finished (and serialise applies, e.g. a CI concurrency group)") from None
     return descriptor
+
+
+def _made_during(kind, state, ids: set[str], at: str) -> set[str]:
+    """The ids among `ids` created within RUN_WINDOW of the intent: a namesake a colleague made
+    by hand days later is no object of that run. (A row without created_at cannot be dated
+    and counts as made then: every key and guardrail row has one.)"""
+    started = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    identity = getattr(kind, "id_attribute", "id")
+    made = set()
+    for row in state.rows(kind.created_in):
+        live_id = getattr(row, identity, None)
+        if live_id not in ids:
+            continue
+        created = getattr(row, "created_at", None)
+        if isinstance(created, str):
+            created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        if created is None or started - CLOCK_SKEW <= created.astimezone(timezone.utc) <= started + RUN_WINDOW:
+            made.add(live_id)
+    return made
 
 
 def _creates_own_objects(kind) -> bool:
