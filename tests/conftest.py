@@ -5,6 +5,7 @@
   server reset to its seed (state, faults, latency, request counts) before the test, with the
   clients the test took closed after it. Starting a server costs more than most tests: use the
   reset one when the default seed and default options will do.
+- `api`: a raw httpx client (management key) on whichever `emulator` the test module uses.
 - Every httpx client of the session shares one default TLS context (see below).
 """
 
@@ -53,6 +54,13 @@ def reset_emulator(session_emulator) -> Iterator[RunningEmulator]:
     session_emulator.reset()
     yield session_emulator
     session_emulator.close_clients()
+
+
+@pytest.fixture
+def api(emulator):
+    """An httpx client on the test's `emulator` (a module that overrides `emulator`, e.g. with
+    `reset_emulator`, gets a client on that one); closed with the emulator's clients."""
+    return emulator.http()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -128,3 +128,18 @@ def test_scale_report_states_floor_ratio_and_apply(scale_results):
     for words in ("| 650 | 1 |", "wall / floor", "A small file against a large org", "20 updates",
                   "20 creates (--secrets-out)", "CPUs (nproc)"):
         assert words in text
+
+
+def test_each_script_replaces_only_its_own_section_of_the_results(tmp_path):
+    from bench.results_file import replace_section
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("Written by hand.\n", encoding="utf-8")
+    replace_section(results, "targets", "# targets, first run")
+    replace_section(results, "scale", "## scale\n| a | b |")
+    replace_section(results, "targets", "# targets, second run")
+    text = results.read_text(encoding="utf-8")
+    assert text.startswith("Written by hand.\n")
+    assert "first run" not in text and text.count("second run") == 1 and text.count("| a | b |") == 1
+    assert text.index("bench:targets") < text.index("bench:scale")   # a section keeps its place
+    assert [path.name for path in tmp_path.iterdir()] == ["RESULTS.md"]  # nothing left behind

@@ -23,11 +23,6 @@ def emulator(reset_emulator):
 
 
 @pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
-@pytest.fixture
 def caller(emulator):
     return emulator.http(emulator.state.key_named("prod-backend").secret)
 

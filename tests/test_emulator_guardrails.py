@@ -17,11 +17,6 @@ CAROL = "user_2dHFtCarolMember0000000003"
 BOB = "user_2dHFtBobMember000000000002"
 
 
-@pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
 def create(api, **body) -> dict:
     return validated_json(api.post("/guardrails", json=body), "/guardrails", 201)["data"]
 

@@ -26,11 +26,6 @@ def error_message(response, template: str, status: int) -> str:
     return validated_json(response, template, status)["error"]["message"]
 
 
-@pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
 def test_create_returns_the_secret_once_and_a_masked_label(api, emulator):
     created = create(api, name="ci-new", limit=5, limit_reset="daily",
                      include_byok_in_limit=True, expires_at="2099-01-01T00:00:00Z",

@@ -14,11 +14,6 @@ def emulator(reset_emulator):
     return reset_emulator
 
 
-@pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
 def models(client, **params) -> dict:
     return validated_json(client.get("/models", params=params), "/models", 200)
 

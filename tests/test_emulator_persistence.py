@@ -205,14 +205,19 @@ def test_emulator_command_serves_until_sigterm(tmp_path):
     assert state_path.read_bytes().startswith(b"SQLite format 3")  # at exactly --state
 
 
+def refused_to_start(*args: str) -> str:
+    """`orsync emulator ARGS` exits 1 with a one-line error (no traceback): that line."""
+    process = start_cli(*args)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1 and err.count("\n") == 1, err
+    return err
+
+
 @pytest.mark.parametrize("seed_text", ["keys:\n  - nom: x\n", "- just a list\n"])
 def test_emulator_command_bad_seed_is_one_line(tmp_path, seed_text):
     seed = tmp_path / "seed.yaml"
     seed.write_text(seed_text)
-    process = start_cli("--seed", str(seed))
-    out, err = process.communicate(timeout=30)
-    assert process.returncode == 1
-    assert err.startswith("orsync: error: cannot start the emulator from") and err.count("\n") == 1
+    assert refused_to_start("--seed", str(seed)).startswith("orsync: error: cannot start the emulator from")
 
 
 def test_opening_a_state_and_reading_it_from_another_process_changes_nothing(tmp_path):
@@ -238,10 +243,7 @@ def test_opening_a_state_and_reading_it_from_another_process_changes_nothing(tmp
 def test_emulator_command_unreadable_state_is_one_line(tmp_path, content):
     state = tmp_path / "state.db"
     state.write_bytes(content)
-    process = start_cli("--state", str(state))
-    out, err = process.communicate(timeout=30)
-    assert process.returncode == 1
-    assert err.startswith(f"orsync: error: cannot start the emulator from {state}") and err.count("\n") == 1
+    assert refused_to_start("--state", str(state)).startswith(f"orsync: error: cannot start the emulator from {state}")
     assert state.read_bytes() == content  # left as it was
 
 

@@ -19,11 +19,6 @@ def emulator(reset_emulator):
     return reset_emulator
 
 
-@pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
 def guardrail(api, status: int = 201, **body) -> dict:
     return validated_json(api.post("/guardrails", json={"name": "g", **body}), "/guardrails", status)
 

@@ -19,11 +19,6 @@ def emulator(reset_emulator):
     return reset_emulator
 
 
-@pytest.fixture
-def api(emulator):
-    return emulator.http()
-
-
 def new_workspace(api, slug: str, **body) -> dict:
     return validated_json(api.post("/workspaces", json={"name": slug.title(), "slug": slug, **body}),
                           "/workspaces", 201)["data"]

@@ -49,3 +49,19 @@ def test_markdown_calls_out_destruction_first_and_collapses_long_plans():
     assert "<details>" not in markdown
     many = plan_from_state(config(keys=[{"name": f"k{i}"} for i in range(20)]), live(keys=[key("other")]))
     assert "<details><summary>20 changes</summary>" in render_markdown(many)
+
+
+def test_a_workspace_create_shows_its_name_beside_the_slug_in_its_address(reset_emulator, tmp_path,
+                                                                           monkeypatch, capsys):
+    """A workspace is addressed by slug, so its create lists the name (the other way round from
+    keys and guardrails, whose address is their name) and not the slug a second time."""
+    from tests.cli_runner import point_at, run_cli
+
+    org = tmp_path / "org.yaml"
+    org.write_text("version: 1\nworkspaces:\n  - slug: ml-lab\n    name: Machine Learning Lab\n"
+                   "    description: Experiments\n", encoding="utf-8")
+    result = run_cli(capsys, *point_at(monkeypatch, reset_emulator), "--no-color", "plan", str(org))
+    assert result.code == 0, result.err
+    assert ('  + workspace.ml-lab\n      name:        "Machine Learning Lab"\n'
+            '      description: "Experiments"\n') in result.out
+    assert 'slug:' not in result.out

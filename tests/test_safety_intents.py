@@ -1,4 +1,4 @@
-"""The intent record (ADR 0004) on its own: what it proves, and what it never does."""
+"""The intent record (ADR 0006) on its own: what it proves, and what it never does."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ def reference_problems(config: OrgConfig, source: SourceMap) -> list[Problem]:
         *_workspace_member_duplicates(config, source),
         *_duplicates(source, "smoke", "name", "smoke test name", [s.name for s in config.smoke]),
         *_guardrail_references(config),
+        *_absent_workspace_references(config),
         *_smoke_key_references(config),
     ]
 
@@ -102,6 +103,17 @@ def _guardrail_references(config: OrgConfig) -> Iterator[Problem]:
                 or _undeclared(_in_workspace(entry.guardrail, workspace), states, "guardrail", "")
             if problem:
                 yield (section, index, "guardrail"), problem
+
+
+def _absent_workspace_references(config: OrgConfig) -> Iterator[Problem]:
+    """Objects kept in a workspace the file deletes: they would go with it (or stop it)."""
+    absent = {workspace.slug for workspace in config.workspaces if workspace.state == "absent"}
+    for section in ("guardrails", "keys", "members"):
+        for index, entry in enumerate(getattr(config, section) if absent else ()):
+            if entry.workspace in absent and getattr(entry, "state", "present") == "present":
+                yield (section, index, "workspace"), (
+                    f"workspace {entry.workspace!r} is declared with state: absent, and this entry would be "
+                    "deleted with it; declare the entry `state: absent` too, or place it in another workspace")
 
 
 def _other_workspace(present_homes: dict[str, set[str | None]], name: str, workspace: str | None) -> str | None:

@@ -149,21 +149,19 @@ class BuiltinFilterSpec(StrictModel):
         return self
 
 
-def _unique_slugs(filters: list[BuiltinFilterSpec] | None) -> list[BuiltinFilterSpec] | None:
-    slugs = [entry.slug for entry in filters or []]
-    repeated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
-    if repeated:
-        raise ValueError(f"builtin filter {repeated[0]!r} is listed twice (one entry per slug)")
-    return filters
+def _listed_once(attribute: str, what: str, hint: str = ""):
+    """An after-validator refusing a filter list that names the same `attribute` value twice."""
+    def check(filters: list | None) -> list | None:
+        values = [getattr(entry, attribute) for entry in filters or []]
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise ValueError(f"{what} {repeated[0]!r} is listed twice{hint}")
+        return filters
+    return check
 
 
-def _unique_patterns(filters: list[ContentFilterSpec] | None) -> list[ContentFilterSpec] | None:
-    patterns = [entry.pattern for entry in filters or []]
-    repeated = sorted({pattern for pattern in patterns if patterns.count(pattern) > 1})
-    if repeated:
-        raise ValueError(f"content filter pattern {repeated[0]!r} is listed twice")
-    return filters
-
+_PATTERNS_ONCE = AfterValidator(_listed_once("pattern", "content filter pattern"))
+_SLUGS_ONCE = AfterValidator(_listed_once("slug", "builtin filter", " (one entry per slug)"))
 
 NullableBool = Annotated[bool | None, Field(strict=True)]
 
@@ -208,9 +206,9 @@ class GuardrailFields(StrictModel):
         default=None, description="Allow other endpoints that retain prompts for safety review.")
     include_byok_in_budgets: SetOnlyBool = Field(
         default=None, description="Count bring-your-own-key usage against limit_usd (true or false).")
-    content_filters: Annotated[list[ContentFilterSpec], AfterValidator(_unique_patterns)] | None = Field(
+    content_filters: Annotated[list[ContentFilterSpec], _PATTERNS_ONCE] | None = Field(
         default=None, description="Custom regex filters (a set); null removes them all.")
-    content_filter_builtins: Annotated[list[BuiltinFilterSpec], AfterValidator(_unique_slugs)] | None = Field(
+    content_filter_builtins: Annotated[list[BuiltinFilterSpec], _SLUGS_ONCE] | None = Field(
         default=None, description="Builtin PII and prompt-injection filters, one per slug; null removes them all.")
 
     @model_validator(mode="after")

@@ -117,13 +117,25 @@ def _moved_by_hand(kind, desired: list[Desired], matches: list[LiveObject | None
             by_local[obj.local or obj.name].append(obj)
     result = []
     for index, want in enumerate(desired):
-        if matches[index] is None and want.present and not want.pin:
+        pinned = matches[index]
+        if pinned is not None and want.pin and want.present and pinned.scope != want.scope:
+            # A pin matches its object wherever it is, but the entry still says where it belongs.
+            want = kind.moved(want, pinned, resolution)
+        elif matches[index] is None and want.present and not want.pin:
             elsewhere = [obj for obj in by_local.get(want.local or want.name, []) if obj.scope != want.scope
                          and obj.id not in claimed]
             if len(elsewhere) == 1:
                 matches[index] = elsewhere[0]
                 claimed.add(elsewhere[0].id)
                 want = kind.moved(want, elsewhere[0], resolution)
+            elif elsewhere:
+                # Not guessed at (ADR 0004): created, and said, so that a reviewer can pin one.
+                found = ", ".join(f"{obj.name} ({obj.id})" for obj in elsewhere)
+                hint = ("pin it with `" + getattr(kind, "id_attribute", "id") + ":` to move it back instead"
+                        if kind.scope_field not in kind.replace_fields else "rename this entry")
+                resolution.warnings.append(
+                    f"{kind.address(want.name)} is created, though {kind.plural} of that name live in other "
+                    f"workspaces: {found}; if one of them is this entry, {hint}")
         result.append(want)
     return result
 

@@ -11,7 +11,7 @@ from orsync.planner.diff import plan_from_state
 from orsync.planner.live import LiveState, complete_live_state, read_live_state
 from orsync.planner.plan import Plan
 from orsync.planner.read_checks import check_listings, with_base_url_hint
-from orsync.planner.slugs import SharedCatalog, names_models, read_model_slugs
+from orsync.planner.slugs import SharedCatalog, as_written_warnings, names_models, read_model_slugs
 
 
 def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False,
@@ -58,6 +58,7 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
     check_listings(loaded, state, allow_empty_org=allow_empty_org)
     plan = plan_from_state(loaded, state, base_url=base_url, model_slugs=slug_map,
                            proven_leftovers=proofs(state) if proofs else None)
+    warnings += [] if model_slugs else as_written_warnings(plan.changes)
     return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
 
 

@@ -62,7 +62,8 @@ def field_lines(change: Change) -> list[str]:
     details = element_lines(change)
     described = {line.partition(": ")[0] for line in details}
     if change.action == "create":
-        rows = [(name, format_value(value)) for name, value in after.items() if name != "name"]
+        shown_in_address = kind.identity_field if kind is not None else "name"
+        rows = [(name, format_value(value)) for name, value in after.items() if name != shown_in_address]
     elif kind is not None and not kind.shows_fields(change.action):
         rows = []  # the headline says it all
     else:

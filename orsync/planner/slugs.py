@@ -87,6 +87,17 @@ def read_model_slugs(client) -> tuple[ModelSlugs | None, list[str]]:
     return slugs_from_rows(rows), []
 
 
+def as_written_warnings(changes) -> list[str]:
+    """Without the catalog (--offline), a model list that changes may differ only in how a
+    model is named: say so, or the change shows (and is applied) on every run, unexplained."""
+    changing = sorted({change.address for change in changes if change.action == "update"
+                       and any(name in (change.body or {}) for name in MODEL_LIST_FIELDS)})
+    if not changing:
+        return []
+    return [f"model lists are compared as written (--offline reads no catalog): {', '.join(changing)} may "
+            "differ only in naming a model by id where the API stores its canonical slug"]
+
+
 def _get(row: Any, name: str) -> Any:
     return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
 

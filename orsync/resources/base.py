@@ -147,6 +147,8 @@ class ResourceKind:
     scope_field: ClassVar[str | None] = None
     # How the kind is spoken of in messages: "key" -> "keys".
     noun: ClassVar[str] = ""
+    # The field the address already shows (`key.ci-smoke`): a create's field lines leave it out.
+    identity_field: ClassVar[str] = "name"
 
     def normalise(self, name: str, value: Any) -> Any:
         if name in self.set_fields:

@@ -13,7 +13,7 @@ from typing import Any
 from orsync.resources import steps
 from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind
 from orsync.resources.guardrail_fields import FIELDS, GuardrailFieldRules
-from orsync.resources.scopes import WORKSPACE_LISTING
+from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
 
 # In the body of a create only: the slug of the (new) workspace whose default guardrail it is.
 WORKSPACE_OF = "workspace"
@@ -37,14 +37,14 @@ class DefaultGuardrails(GuardrailFieldRules, ResourceKind):
     def live(self, state, resolution) -> list[LiveObject]:
         slugs = resolution.model_slugs
         guardrails = {row.id: row for row in state.rows("guardrails")}
-        objects = []
+        objects, slug_of = [], scopes_of(resolution).slugs
         for workspace in state.rows(WORKSPACE_LISTING):
             row = guardrails.get(workspace.default_guardrail_id)
             fields = self.normalise_all({name: getattr(row, name, None) for name in self.managed})
             if row is not None:
                 fields = self.with_live_zdr(fields)
             fields = self.with_canonical_models(fields, slugs)
-            objects.append(LiveObject(id=workspace.default_guardrail_id, name=workspace.slug, fields=fields,
+            objects.append(LiveObject(id=workspace.default_guardrail_id, name=slug_of[workspace.id], fields=fields,
                                       digest_source={"id": workspace.default_guardrail_id, **fields}))
         return objects
 

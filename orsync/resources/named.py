@@ -27,8 +27,13 @@ class NamedKind(ResourceKind):
     def desired(self, config, resolution) -> list[Desired]:
         scopes = scopes_of(resolution)
         wanted = []
+        declared = {workspace.slug for workspace in config.workspaces if workspace.state == "present"}
         for index, spec in enumerate(getattr(config, self.section)):
             scope = scopes.scope_of_slug(spec.workspace)
+            if (spec.state == "present" and scope is not None and scopes.known and scope not in declared
+                    and scopes.live_id(scope) is None):
+                raise resolution.error_at((self.section, index, WORKSPACE_FIELD),
+                                          f"workspace {scope!r} is neither in the org nor declared under workspaces")
             fields = {"name": spec.name, **spec.managed_fields()}
             if "workspace" in spec.model_fields_set and spec.workspace is not None:
                 fields[WORKSPACE_FIELD] = spec.workspace

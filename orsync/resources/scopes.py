@@ -9,8 +9,10 @@ docs/adr/0004-identity-across-workspaces.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from orsync.errors import OrsyncError
 
 WORKSPACE_LISTING = "workspaces"
 
@@ -20,16 +22,28 @@ class Scopes:
     by_id: dict[str, Any]
     by_slug: dict[str, Any]
     default_id: str | None
+    slugs: dict[str, str] = field(default_factory=dict)   # workspace id -> the slug it goes by
 
     @classmethod
-    def of(cls, rows: list[Any], default_id: str | None = None) -> Scopes:
+    def of(cls, rows: list[Any], default_id: str | None = None, renamed: dict[str, str] | None = None) -> Scopes:
         """`default_id` as the live read learned it; else the workspace slugged `default`, else
-        the oldest (OpenRouter creates the default one with the org)."""
-        by_slug = {row.slug: row for row in rows}
+        the oldest (OpenRouter creates the default one with the org). `renamed` (workspace id ->
+        slug) are the slugs a file gives workspaces it pins by id: the plan speaks of a
+        workspace by its new slug, so that what the file places in it is found there, not
+        moved or replaced into it (the rename is the workspace's own change)."""
+        if default_id is not None and all(row.id != default_id for row in rows):
+            # The unscoped key listing answered for a workspace the workspace listing lacks: that
+            # listing is not the whole org (a proxy, a stub), and planning from it would miss
+            # every object in the workspaces it leaves out, and create them a second time.
+            raise OrsyncError(f"GET /workspaces does not list workspace {default_id}, which the "
+                              "default workspace's keys name: the live read is incomplete (a proxy "
+                              "or gateway answering for the API?), so orsync does not act on it")
         if default_id is None and rows:
-            named = by_slug.get("default")
+            named = next((row for row in rows if row.slug == "default"), None)
             default_id = (named or min(rows, key=lambda row: (row.created_at or "", row.id))).id
-        return cls(by_id={row.id: row for row in rows}, by_slug=by_slug, default_id=default_id)
+        slugs = {row.id: (renamed or {}).get(row.id, row.slug) for row in rows}
+        return cls(by_id={row.id: row for row in rows}, by_slug={slugs[row.id]: row for row in rows},
+                   default_id=default_id, slugs=slugs)
 
     @property
     def known(self) -> bool:
@@ -38,14 +52,13 @@ class Scopes:
 
     @property
     def default_slug(self) -> str | None:
-        return self.by_id[self.default_id].slug if self.default_id else None
+        return self.slugs.get(self.default_id) if self.default_id else None
 
     def scope_of_id(self, workspace_id: str | None) -> str | None:
         """The scope (slug; None for the default workspace) of a live object's workspace_id."""
         if workspace_id is None or workspace_id == self.default_id or not self.known:
             return None
-        row = self.by_id.get(workspace_id)
-        return row.slug if row else workspace_id
+        return self.slugs.get(workspace_id, workspace_id)
 
     def scope_of_slug(self, slug: str | None) -> str | None:
         """The scope of a workspace named in the file (None: the default workspace)."""
@@ -71,5 +84,12 @@ def scopes_of(resolution) -> Scopes:
     """The plan's Scopes, computed once from the live workspaces."""
     if "scopes" not in resolution.memo:
         resolution.memo["scopes"] = Scopes.of(resolution.state.rows(WORKSPACE_LISTING),
-                                              resolution.state.default_scope)
+                                              resolution.state.default_scope, _renamed(resolution))
     return resolution.memo["scopes"]
+
+
+def _renamed(resolution) -> dict[str, str]:
+    """Workspace id -> slug, for workspaces the file pins by id and keeps."""
+    config = getattr(resolution.config_source, "model", None)
+    return {spec.id: spec.slug for spec in getattr(config, "workspaces", ())
+            if spec.id and spec.state == "present"}

@@ -5,6 +5,7 @@ workspace members (a member is given a workspace's guardrail only once in the wo
 assignments, members removed, budgets, and the deletes in the reverse order.
 """
 
+WORKSPACE_RENAMES = -1  # first: a slug a rename frees may be taken by a workspace created next
 WORKSPACE_WRITES = 0
 GUARDRAIL_WRITES = 10
 KEY_WRITES = 20

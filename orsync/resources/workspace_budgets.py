@@ -17,7 +17,7 @@ from orsync.api.errors import ForbiddenError
 from orsync.errors import OrsyncError
 from orsync.resources import steps
 from orsync.resources.base import CreateResult, Desired, Listing, LiveObject, ResourceKind
-from orsync.resources.scopes import WORKSPACE_LISTING
+from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
 
 INTERVALS = ("lifetime", "monthly", "weekly", "daily")   # widest first
 BYOK = "include_byok_in_budgets"
@@ -58,12 +58,12 @@ class WorkspaceBudgets(ResourceKind):
         by_workspace: dict[str, dict[str, Any]] = {}
         for row in state.rows(LISTING):
             by_workspace.setdefault(row.workspace_id, {})[row.reset_interval or "lifetime"] = row.limit_usd
-        objects = []
+        objects, slugs = [], scopes_of(resolution).slugs
         for workspace in state.rows(WORKSPACE_LISTING):
             limits = by_workspace.get(workspace.id, {})
             fields = self.normalise_all({**{interval: limits.get(interval) for interval in INTERVALS},
                                          BYOK: workspace.include_byok_in_budgets})
-            objects.append(LiveObject(id=workspace.id, name=workspace.slug, fields=fields,
+            objects.append(LiveObject(id=workspace.id, name=slugs[workspace.id], fields=fields,
                                       digest_source={"id": workspace.id, **fields}))
         return objects
 

@@ -13,7 +13,7 @@ from typing import Any
 from orsync.resources import steps
 from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind
 from orsync.resources.members import find_member
-from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
+from orsync.resources.scopes import scopes_of
 
 LISTING = "workspace_members"
 IN = "member"   # the one field: is in the workspace
@@ -59,7 +59,7 @@ class WorkspaceMembers(ResourceKind):
     def live(self, state, resolution) -> list[LiveObject]:
         declared = {spec.slug for spec in resolution.config_source.model.workspaces
                     if spec.state == "present" and spec.members is not None}
-        workspaces = {row.id: row.slug for row in state.rows(WORKSPACE_LISTING)}
+        workspaces = scopes_of(resolution).slugs
         emails = {member.id: member.email for member in state.rows("members")}
         objects = []
         for row in state.rows(LISTING):

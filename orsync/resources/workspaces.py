@@ -28,6 +28,7 @@ class Workspaces(ResourceKind):
     section = "workspaces"
     id_attribute = "id"
     managed = ("slug", *SETTINGS)
+    identity_field = "slug"   # the address shows the slug; the plan shows the name beside it
     number_fields = frozenset({"io_logging_sampling_rate"})
     listings = (Listing(WORKSPACE_LISTING, "list_workspaces", scope=True),)
     created_in = WORKSPACE_LISTING
@@ -45,6 +46,12 @@ class Workspaces(ResourceKind):
             fields = self.normalise_all({name: getattr(row, name, None) for name in self.managed})
             objects.append(LiveObject(id=row.id, name=row.slug, fields=fields, digest_source={"id": row.id, **fields}))
         return objects
+
+    def step(self, action: str, body=None, before=None) -> int:
+        """Renames before the other workspace writes: a create may take the slug one frees."""
+        if action == "update" and "slug" in (body or {}):
+            return steps.WORKSPACE_RENAMES
+        return self.steps[action]
 
     def creation_problem(self, body: dict[str, Any]) -> tuple[str, str] | None:
         if not body.get("name"):
