@@ -175,6 +175,12 @@ def fault(kind: str) -> Callable[[Env], None]:
     return lambda env: env.emulator.set_faults(1.0, kinds=[kind])
 
 
+def management_only(name: str, method: str, path: str, body: Any = None, **options: Any) -> list[Case]:
+    """A management endpoint refusing an API key (403) and no key at all (401)."""
+    return [Case(f"{name} with an API key", 403, "ci", method, path, body, **options),
+            Case(f"{name} without auth", 401, "anonymous", method, path, body, **options)]
+
+
 def _filled(value: Any, env: Env) -> Any:
     if isinstance(value, str):
         return re.sub(r"\{(\w+)\}", lambda m: env.value(m.group(1)), value)
@@ -261,12 +267,10 @@ CASES = [
          template=G_MEMBERS + "/remove"),
     # --- workspaces (reference spec; API-NOTES "Workspaces") ---
     Case("list workspaces", 200, "management", "GET", "/workspaces", params={"limit": 5}),
-    Case("list workspaces without auth", 401, "anonymous", "GET", "/workspaces"),
-    Case("list workspaces with an API key", 403, "ci", "GET", "/workspaces"),
+    *management_only("list workspaces", "GET", "/workspaces"),
     Case("create workspace", 201, "management", "POST", "/workspaces", {"name": "Prod", "slug": "prod-eu"}),
     Case("create workspace with a bad slug", 400, "management", "POST", "/workspaces", {"name": "x", "slug": "Bad Slug"}),
-    Case("create workspace without auth", 401, "anonymous", "POST", "/workspaces", {"name": "x", "slug": "x"}),
-    Case("create workspace with an API key", 403, "ci", "POST", "/workspaces", {"name": "x", "slug": "x"}),
+    *management_only("create workspace", "POST", "/workspaces", {"name": "x", "slug": "x"}),
     Case("get workspace", 200, "management", "GET", "/workspaces/{ws}", template=WS),
     Case("get workspace by slug", 200, "management", "GET", "/workspaces/schema-ws", template=WS,
          before=Env.workspace),
@@ -275,8 +279,7 @@ CASES = [
     Case("update workspace", 200, "management", "PATCH", "/workspaces/{ws}", {"description": "d"}, template=WS),
     Case("update workspace badly", 400, "management", "PATCH", "/workspaces/{ws}", {"name": ""}, template=WS),
     Case("update missing workspace", 404, "management", "PATCH", "/workspaces/nowhere", {"name": "x"}, template=WS),
-    Case("update workspace with an API key", 403, "ci", "PATCH", "/workspaces/x", {"name": "x"}, template=WS),
-    Case("update workspace without auth", 401, "anonymous", "PATCH", "/workspaces/x", {"name": "x"}, template=WS),
+    *management_only("update workspace", "PATCH", "/workspaces/x", {"name": "x"}, template=WS),
     Case("delete workspace", 200, "management", "DELETE", "/workspaces/{ws}", template=WS),
     Case("delete the default workspace unconfirmed", 400, "management", "DELETE", "/workspaces/{default_ws}",
          template=WS),
@@ -289,29 +292,23 @@ CASES = [
          template=WS + "/members"),
     Case("members of missing workspace", 404, "management", "GET", "/workspaces/nowhere/members",
          template=WS + "/members"),
-    Case("workspace members with an API key", 403, "ci", "GET", "/workspaces/x/members", template=WS + "/members"),
-    Case("workspace members without auth", 401, "anonymous", "GET", "/workspaces/x/members",
-         template=WS + "/members"),
+    *management_only("workspace members", "GET", "/workspaces/x/members", template=WS + "/members"),
     Case("add workspace members", 200, "management", "POST", "/workspaces/{ws}/members/add",
          {"user_ids": ["user_2dHFtCarolMember0000000003"]}, template=WS + "/members/add"),
     Case("add no workspace members", 400, "management", "POST", "/workspaces/{ws}/members/add",
          {"user_ids": []}, template=WS + "/members/add"),
     Case("add members to missing workspace", 404, "management", "POST", "/workspaces/nowhere/members/add",
          {"user_ids": ["u"]}, template=WS + "/members/add"),
-    Case("add members with an API key", 403, "ci", "POST", "/workspaces/x/members/add",
-         {"user_ids": ["u"]}, template=WS + "/members/add"),
-    Case("add members without auth", 401, "anonymous", "POST", "/workspaces/x/members/add",
-         {"user_ids": ["u"]}, template=WS + "/members/add"),
+    *management_only("add members", "POST", "/workspaces/x/members/add", {"user_ids": ["u"]},
+                     template=WS + "/members/add"),
     Case("remove workspace members", 200, "management", "POST", "/workspaces/{ws}/members/remove",
          {"user_ids": ["{bob}"]}, template=WS + "/members/remove"),
     Case("remove no workspace members", 400, "management", "POST", "/workspaces/{ws}/members/remove",
          {"user_ids": []}, template=WS + "/members/remove"),
     Case("remove members of missing workspace", 404, "management", "POST", "/workspaces/nowhere/members/remove",
          {"user_ids": ["u"]}, template=WS + "/members/remove"),
-    Case("remove members with an API key", 403, "ci", "POST", "/workspaces/x/members/remove",
-         {"user_ids": ["u"]}, template=WS + "/members/remove"),
-    Case("remove members without auth", 401, "anonymous", "POST", "/workspaces/x/members/remove",
-         {"user_ids": ["u"]}, template=WS + "/members/remove"),
+    *management_only("remove members", "POST", "/workspaces/x/members/remove", {"user_ids": ["u"]},
+                     template=WS + "/members/remove"),
     Case("workspace budgets", 200, "management", "GET", "/workspaces/{ws}/budgets", template=WS + "/budgets",
          before=Env.budget),
     Case("budgets of missing workspace", 404, "management", "GET", "/workspaces/nowhere/budgets",
@@ -345,14 +342,12 @@ CASES = [
     Case("delete budget without auth", 401, "anonymous", "DELETE", "/workspaces/x/budgets/weekly", template=WSB),
     # --- organization settings (newer than the reference document) ---
     Case("org settings", 200, "management", "GET", "/organization/settings"),
-    Case("org settings with an API key", 403, "ci", "GET", "/organization/settings"),
-    Case("org settings without auth", 401, "anonymous", "GET", "/organization/settings"),
+    *management_only("org settings", "GET", "/organization/settings"),
     Case("update org settings", 200, "management", "PATCH", "/organization/settings",
          {"is_filtered_model_catalog_enabled": True}),
     Case("update org settings badly", 400, "management", "PATCH", "/organization/settings",
          {"is_filtered_model_catalog_enabled": 1}),
-    Case("update org settings with an API key", 403, "ci", "PATCH", "/organization/settings", {}),
-    Case("update org settings without auth", 401, "anonymous", "PATCH", "/organization/settings", {}),
+    *management_only("update org settings", "PATCH", "/organization/settings", {}),
     # --- workspaces in the key and guardrail routes ---
     Case("list keys of a workspace", 200, "management", "GET", "/keys",
          params={"workspace_id": "{ws}", "include_expired": "true"}),
@@ -464,8 +459,7 @@ CASES = [
     # --- usage ---
     Case("activity", 200, "management", "GET", "/activity", before=Env.activity_yesterday),
     Case("activity of a bad date", 400, "management", "GET", "/activity", params={"date": "2020-01-01"}),
-    Case("activity with an API key", 403, "ci", "GET", "/activity"),
-    Case("activity without auth", 401, "anonymous", "GET", "/activity"),
+    *management_only("activity", "GET", "/activity"),
     Case("generation", 200, "ci", "GET", "/generation", params={"id": "{generation}"}),
     Case("missing generation", 404, "ci", "GET", "/generation", params={"id": "gen-0-x"}),
     Case("generation without auth", 401, "anonymous", "GET", "/generation", params={"id": "x"}),

@@ -10,6 +10,7 @@ record proves it was left without its secret). A SIGKILL trial checks the same a
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -47,37 +48,52 @@ def _config(tmp_path: Path) -> Path:
     return path
 
 
+# Trials start `orsync apply` from a fork server: a clean single-threaded process that imported
+# orsync once, so a trial costs no interpreter start-up, and nothing is forked from pytest's own
+# (multi-threaded) process, where a child could inherit a lock held by another thread.
+_FORK_SERVER = multiprocessing.get_context("forkserver")
+_FORK_SERVER.set_forkserver_preload(["orsync.cli", "orsync.apply.session"])
+
+
+def _child(argv: list[str], env: dict[str, str], cwd: str, out_path: str, err_path: str) -> None:
+    os.chdir(cwd)
+    os.environ.update(env)
+    os.environ.pop("GITHUB_ACTIONS", None)
+    for fd, path in ((1, out_path), (2, err_path)):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from orsync.cli import main
+
+    code = 70
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exited:
+        code = exited.code if isinstance(exited.code, int) else 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 class _Forked:
-    """`orsync apply` in a forked child of this (already imported) process: a trial costs no
-    interpreter start-up. Its stdout and stderr go to files; `stderr` iterates lines as they come."""
+    """`orsync apply` in a child of the fork server; stdout and stderr go to files, and
+    `stderr` iterates the lines as they come."""
 
     def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.out_path, self.err_path = cwd / f".out-{time.monotonic_ns()}", cwd / f".err-{time.monotonic_ns()}"
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns into pytest
-            code = 70
-            try:
-                os.chdir(cwd)
-                os.environ.update(env)
-                for fd, path in ((1, self.out_path), (2, self.err_path)):
-                    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    os.dup2(handle, fd)
-                sys.stdout = open(1, "w", buffering=1, closefd=False)
-                sys.stderr = open(2, "w", buffering=1, closefd=False)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                from orsync.cli import main
-                try:
-                    main(argv)
-                    code = 0
-                except SystemExit as exited:
-                    code = exited.code if isinstance(exited.code, int) else 1
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        self.returncode = None
+        stamp = time.monotonic_ns()
+        self.out_path, self.err_path = cwd / f".out-{stamp}", cwd / f".err-{stamp}"
+        self.process = _FORK_SERVER.Process(target=_child, args=(argv, env, str(cwd), str(self.out_path),
+                                                                  str(self.err_path)))
+        self.process.start()
         self.stderr = self._lines()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.exitcode
 
     def _lines(self):
         offset, deadline = 0, time.monotonic() + 60
@@ -88,26 +104,20 @@ class _Forked:
                     break
                 offset += len(line)
                 yield line
-            if self._reaped():
+            if self.process.exitcode is not None:
                 return
             time.sleep(0.002)
 
-    def _reaped(self) -> bool:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode is not None
-
     def send_signal(self, signum: int) -> None:
-        if not self._reaped():
-            os.kill(self.pid, signum)
+        if self.process.exitcode is None:
+            os.kill(self.process.pid, signum)
 
     def communicate(self, timeout: float = 60) -> tuple[str, str]:
-        deadline = time.monotonic() + timeout
-        while not self._reaped():
-            assert time.monotonic() < deadline, "apply did not stop"
-            time.sleep(0.005)
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+            raise AssertionError(f"apply did not stop within {timeout} s: {self.err_path.read_text()[-1500:]}")
         out, err = self.out_path.read_text(), self.err_path.read_text()
         self.out_path.unlink()
         self.err_path.unlink()

@@ -310,3 +310,44 @@ keys:
     assert ("lab", "research-notebook") in [row[:2] for row in keys]
     assert ("research", "fresh") in [row[:2] for row in keys]
     assert workspaces(reset_emulator)["lab"].id == research.id
+
+
+def test_swapping_two_workspace_slugs_in_one_plan_is_refused_before_any_write(orsync, reset_emulator, tmp_path):
+    """The API renames one workspace at a time and refuses a taken slug: both renames would fail
+    on every apply (or one would, leaving the org half renamed)."""
+    rows = workspaces(reset_emulator)
+    path = write_config(tmp_path, f"workspaces:\n  - {{slug: research, id: {rows['default'].id}}}\n"
+                                  f"  - {{slug: default, id: {rows['research'].id}}}\n")
+    result = orsync("apply", str(path), "--yes")
+    assert result.code == 1 and "workspaces[0].slug" in result.err and "research" in result.err
+    assert reset_emulator.write_count() == 0
+
+
+def test_two_entries_missing_from_their_workspaces_do_not_race_for_one_key_found_elsewhere(
+        orsync, reset_emulator, tmp_path):
+    """`ci-smoke` was moved by hand to research; the file declares a `ci-smoke` in the default
+    workspace and another in sandbox. Either could be the one moved: file order must not decide
+    which key is moved where. Nothing is moved; both are created, and the plan says why."""
+    reset_emulator.client().create_workspace({"name": "Sandbox", "slug": "sandbox"})
+    ci_smoke = next(row for row in every_key(reset_emulator) if row[1] == "ci-smoke")
+    reset_emulator.control("PATCH", f"/keys/{ci_smoke[2]}", {"workspace": "research"})
+    for entries in ("  - {name: ci-smoke}\n  - {name: ci-smoke, workspace: sandbox}\n",
+                    "  - {name: ci-smoke, workspace: sandbox}\n  - {name: ci-smoke}\n"):
+        path = write_config(tmp_path, "keys:\n" + entries)
+        plan = plan_json(orsync, path)
+        assert actions(plan) == {"key.ci-smoke": ["create"], "key.sandbox/ci-smoke": ["create"]}
+        assert any(ci_smoke[2] in warning for warning in plan["warnings"])
+
+
+# --- namesakes in other workspaces are left alone -----------------------------------------------
+
+def test_a_namesake_in_another_workspace_is_neither_moved_nor_deleted(orsync, reset_emulator, tmp_path):
+    """The declared `ci-smoke` is live in the default workspace; a hand-made `ci-smoke` in
+    research is another key, unmanaged. An `absent` entry deletes only its own workspace's."""
+    reset_emulator.control("POST", "/keys", {"name": "ci-smoke", "workspace": "research"})
+    reset_emulator.control("POST", "/keys", {"name": "gone", "workspace": "research"})
+    before = every_key(reset_emulator)
+    path = write_config(tmp_path, "keys:\n  - {name: ci-smoke, limit: 5}\n  - {name: gone, state: absent}\n")
+    assert actions(plan_json(orsync, path)) == {}
+    assert orsync("apply", str(path), "--yes").code == 0
+    assert every_key(reset_emulator) == before

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from orsync.collector import collector_paused
 from orsync.config.checks import reference_problems
+from orsync.config.compact import share_fields_sets
 from orsync.config.messages import validation_problems
 from orsync.config.model import OrgConfig
 from orsync.config.source import FieldPath, Location, SourceMap, field_name
@@ -91,6 +92,7 @@ def check_config(path: str | os.PathLike[str],
     problems = reference_problems(model, source)
     if problems:
         return None, _located(problems, source)
+    share_fields_sets(model)  # 0.7 KB less per entry (orsync/config/compact.py)
     return LoadedConfig(Path(path), hashlib.sha256(data).hexdigest(), model, source), []
 
 

@@ -6,7 +6,7 @@ the kind's own word on which fields force a replacement and what an assignment i
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from orsync.collector import collector_paused
@@ -110,34 +110,47 @@ def _moved_by_hand(kind, desired: list[Desired], matches: list[LiveObject | None
                    claimed: set[str], resolution) -> list[Desired]:
     """Entries missing from their workspace whose name is found, unclaimed, in exactly one
     other: moved there by hand. They match that object, and their workspace becomes managed so
-    the plan moves them back; they are never created a second time (DESIGN invariant 9)."""
+    the plan moves them back; they are never created a second time (DESIGN invariant 9). A
+    pinned entry's object found in another workspace is moved back the same way."""
+    found = _found_elsewhere(desired, matches, live, claimed)
+    # An object that two entries could each be is neither's: which one was moved is not guessed at.
+    wanted_by = Counter(obj.id for elsewhere in found for obj in elsewhere)
+    result = []
+    for index, want in enumerate(desired):
+        elsewhere, pinned = found[index], matches[index]
+        if pinned is not None and want.pin and want.present and pinned.scope != want.scope:
+            want = kind.moved(want, pinned, resolution)
+        elif len(elsewhere) == 1 and wanted_by[elsewhere[0].id] == 1:
+            matches[index] = elsewhere[0]
+            claimed.add(elsewhere[0].id)
+            want = kind.moved(want, elsewhere[0], resolution)
+        elif elsewhere:
+            resolution.warnings.append(_not_guessed(kind, want, elsewhere))
+        result.append(want)
+    return result
+
+
+def _found_elsewhere(desired: list[Desired], matches: list[LiveObject | None], live: list[LiveObject],
+                     claimed: set[str]) -> list[list[LiveObject]]:
+    """For each unpinned entry missing from its workspace, the unclaimed live objects of its
+    name in other workspaces."""
     by_local: dict[str, list[LiveObject]] = defaultdict(list)
     for obj in live:
         if obj.id not in claimed:
             by_local[obj.local or obj.name].append(obj)
-    result = []
-    for index, want in enumerate(desired):
-        pinned = matches[index]
-        if pinned is not None and want.pin and want.present and pinned.scope != want.scope:
-            # A pin matches its object wherever it is, but the entry still says where it belongs.
-            want = kind.moved(want, pinned, resolution)
-        elif matches[index] is None and want.present and not want.pin:
-            elsewhere = [obj for obj in by_local.get(want.local or want.name, []) if obj.scope != want.scope
-                         and obj.id not in claimed]
-            if len(elsewhere) == 1:
-                matches[index] = elsewhere[0]
-                claimed.add(elsewhere[0].id)
-                want = kind.moved(want, elsewhere[0], resolution)
-            elif elsewhere:
-                # Not guessed at (ADR 0004): created, and said, so that a reviewer can pin one.
-                found = ", ".join(f"{obj.name} ({obj.id})" for obj in elsewhere)
-                hint = ("pin it with `" + getattr(kind, "id_attribute", "id") + ":` to move it back instead"
-                        if kind.scope_field not in kind.replace_fields else "rename this entry")
-                resolution.warnings.append(
-                    f"{kind.address(want.name)} is created, though {kind.plural} of that name live in other "
-                    f"workspaces: {found}; if one of them is this entry, {hint}")
-        result.append(want)
-    return result
+    return [[obj for obj in by_local.get(want.local or want.name, []) if obj.scope != want.scope]
+            if match is None and want.present and not want.pin else []
+            for want, match in zip(desired, matches)]
+
+
+def _not_guessed(kind, want: Desired, elsewhere: list[LiveObject]) -> str:
+    """The entry is created (ADR 0004); the warning names the candidates, so that a reviewer can
+    pin the one that is this entry (a kind whose workspace is fixed cannot be moved back)."""
+    listed = ", ".join(f"{obj.name} ({obj.id})" for obj in elsewhere)
+    hint = (f"pin it with `{getattr(kind, 'id_attribute', 'id')}:` to move it back instead"
+            if kind.scope_field not in kind.replace_fields else "rename this entry")
+    return (f"{kind.address(want.name)} is created, though {kind.plural} of that name live in other "
+            f"workspaces: {listed}; if one of them is this entry, {hint}")
 
 
 def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None:

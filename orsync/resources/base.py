@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -86,6 +87,14 @@ class Listing:
 class CreateResult:
     live_id: str
     secret: Any = None                # a SecretStr for new keys; never logged or printed
+
+
+def announced(result: CreateResult, on_created: Callable[[CreateResult], None] | None) -> CreateResult:
+    """`result`, once `on_created` (apply's hook: journal, secrets sink) has heard of it. A
+    kind's `create` calls this as soon as the object exists, before any follow-up call."""
+    if on_created is not None:
+        on_created(result)
+    return result
 
 
 def fingerprint(values: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orsync.resources import steps
-from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind
+from orsync.resources.base import CreateResult, Desired, LiveObject, ResourceKind, announced
 from orsync.resources.guardrail_fields import FIELDS, GuardrailFieldRules
 from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
 
@@ -59,10 +59,7 @@ class DefaultGuardrails(GuardrailFieldRules, ResourceKind):
         fields = {name: value for name, value in body.items() if name != WORKSPACE_OF}
         live_id = client.get_workspace(body[WORKSPACE_OF]).default_guardrail_id
         client.update_guardrail(live_id, fields)
-        result = CreateResult(live_id=live_id)
-        if on_created is not None:
-            on_created(result)
-        return result
+        return announced(CreateResult(live_id=live_id), on_created)
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         client.update_guardrail(live_id, body)

@@ -8,7 +8,7 @@ from typing import Any
 
 from orsync.api.rows import GuardrailRow
 from orsync.resources import steps
-from orsync.resources.base import CreateResult, Listing
+from orsync.resources.base import CreateResult, Listing, announced
 from orsync.resources.guardrail_fields import FIELDS, GuardrailFieldRules
 from orsync.resources.named import NamedKind
 
@@ -45,10 +45,7 @@ class Guardrails(GuardrailFieldRules, NamedKind):
         return {workspace.default_guardrail_id for workspace in state.rows("workspaces")}
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
-        result = CreateResult(live_id=client.create_guardrail(body).id)
-        if on_created is not None:
-            on_created(result)
-        return result
+        return announced(CreateResult(live_id=client.create_guardrail(body).id), on_created)
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         client.update_guardrail(live_id, body)

@@ -7,7 +7,7 @@ from typing import Any
 
 from orsync.api.rows import KeyRow
 from orsync.resources import steps
-from orsync.resources.base import CreateResult, Listing
+from orsync.resources.base import CreateResult, Listing, announced
 from orsync.resources.named import NamedKind
 
 # POST /keys cannot set `disabled`: a key that must start disabled is created, then PATCHed.
@@ -54,9 +54,7 @@ class Keys(NamedKind):
         """POST, then PATCH `disabled`; `on_created(result)` runs in between, so that the secret
         is stored even when the PATCH fails."""
         created = client.create_key({k: v for k, v in body.items() if k in CREATE_FIELDS})
-        result = CreateResult(live_id=created.data.hash, secret=created.key)
-        if on_created is not None:
-            on_created(result)
+        result = announced(CreateResult(live_id=created.data.hash, secret=created.key), on_created)
         if body.get("disabled"):
             client.update_key(created.data.hash, {"disabled": True})
         return result

@@ -30,8 +30,7 @@ class NamedKind(ResourceKind):
         declared = {workspace.slug for workspace in config.workspaces if workspace.state == "present"}
         for index, spec in enumerate(getattr(config, self.section)):
             scope = scopes.scope_of_slug(spec.workspace)
-            if (spec.state == "present" and scope is not None and scopes.known and scope not in declared
-                    and scopes.live_id(scope) is None):
+            if spec.state == "present" and scope is not None and scope not in declared and scopes.live_id(scope) is None:
                 raise resolution.error_at((self.section, index, WORKSPACE_FIELD),
                                           f"workspace {scope!r} is neither in the org nor declared under workspaces")
             fields = {"name": spec.name, **spec.managed_fields()}

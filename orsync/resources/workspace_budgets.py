@@ -16,7 +16,7 @@ from typing import Any
 from orsync.api.errors import ForbiddenError
 from orsync.errors import OrsyncError
 from orsync.resources import steps
-from orsync.resources.base import CreateResult, Desired, Listing, LiveObject, ResourceKind
+from orsync.resources.base import CreateResult, Desired, Listing, LiveObject, ResourceKind, announced
 from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
 
 INTERVALS = ("lifetime", "monthly", "weekly", "daily")   # widest first
@@ -103,10 +103,7 @@ class WorkspaceBudgets(ResourceKind):
         """Budgets of a workspace this apply created."""
         workspace_id = client.get_workspace(body[WORKSPACE_OF]).id
         self.update(client, workspace_id, body)
-        result = CreateResult(live_id=workspace_id)
-        if on_created is not None:
-            on_created(result)
-        return result
+        return announced(CreateResult(live_id=workspace_id), on_created)
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         for verb, interval, limit, byok in body["writes"]:

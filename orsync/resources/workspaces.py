@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orsync.resources import steps
-from orsync.resources.base import CreateResult, Desired, Listing, LiveObject, ResourceKind
+from orsync.resources.base import CreateResult, Desired, Listing, LiveObject, ResourceKind, announced
 from orsync.resources.scopes import WORKSPACE_LISTING, scopes_of
 
 SETTINGS = ("name", "description", "default_text_model", "default_image_model", "default_provider_sort",
@@ -59,7 +59,9 @@ class Workspaces(ResourceKind):
         return None
 
     def check_plan(self, changes: list, resolution) -> None:
-        """Refuse deleting a workspace that still holds objects the plan keeps, or the default one."""
+        """Refuse deleting a workspace that still holds objects the plan keeps, or the default one,
+        and renaming one onto a slug another still holds (a swap or a chain of renames)."""
+        self._refuse_taken_slugs(changes, resolution)
         deleting = {change.live_id: change for change in changes
                     if change.kind == self.kind and change.action == "delete"}
         if not deleting:
@@ -83,6 +85,20 @@ class Workspaces(ResourceKind):
                                                   "file does not delete; declare them `state: absent` (or "
                                                   "move them) to delete the workspace")
 
+    def _refuse_taken_slugs(self, changes: list, resolution) -> None:
+        """The API renames one workspace at a time and refuses a slug another holds, so renames
+        that trade slugs would fail on every apply, or leave the org half renamed."""
+        holders = {row.slug: row.id for row in resolution.state.rows(WORKSPACE_LISTING)}
+        for change in changes:
+            if change.kind != self.kind or change.action != "update" or "slug" not in change.body:
+                continue
+            holder = holders.get(change.body["slug"])
+            if holder is not None and holder != change.live_id:
+                source = self._source(resolution, change.name)[:-1] + ("slug",)
+                raise resolution.error_at(source, f"slug {change.body['slug']!r} is still held by workspace "
+                                                  f"{holder}, which this plan renames too; the API renames one "
+                                                  "at a time: give that one a spare slug first, in its own apply")
+
     @staticmethod
     def _source(resolution, slug: str) -> tuple:
         config = resolution.config_source.model
@@ -93,10 +109,7 @@ class Workspaces(ResourceKind):
         return [row.id for row in state.rows(WORKSPACE_LISTING) if row.slug == body.get("slug")]
 
     def create(self, client, body: dict[str, Any], on_created=None) -> CreateResult:
-        result = CreateResult(live_id=client.create_workspace(body).id)
-        if on_created is not None:
-            on_created(result)
-        return result
+        return announced(CreateResult(live_id=client.create_workspace(body).id), on_created)
 
     def update(self, client, live_id: str, body: dict[str, Any]) -> None:
         client.update_workspace(live_id, body)
