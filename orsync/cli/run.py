@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 
 import click
 
@@ -63,7 +64,7 @@ def _execute(endpoint: str, inputs: tuple[str, ...], *, one_per_line: bool, key_
     from orsync.smoke.key_sources import KeyChoice
 
     ctx = click.get_current_context()
-    texts = gather_inputs(inputs, click.get_text_stream("stdin"), one_per_line=one_per_line)
+    texts = gather_inputs(inputs, sys.stdin, one_per_line=one_per_line)
     prompt = Prompt(texts=texts, models=_split(models), provider_order=_split(provider_order), **fields)
     body = build_body(endpoint, prompt)  # a malformed request is refused before a key is looked up
     secrets_file = secrets_file or ctx.meta.get(SECRETS_FILE_META)
