@@ -99,15 +99,20 @@ keys:
 
 class _EmptyWorkspacesProxy(ThreadingHTTPServer):
     """Forwards to the emulator, except GET /workspaces, which it answers `{"data": []}` with
-    status 200 (a caching proxy or a stub gateway does this)."""
+    status 200 (a caching proxy or a stub gateway does this), or 404 (a gateway that does not
+    route it, which looks like a server older than workspaces)."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, status: int = 200) -> None:
         self.upstream = httpx.Client(base_url=upstream.removesuffix("/api/v1"), verify=False)
+        self.status = status
         super().__init__(("127.0.0.1", 0), _Forward)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/api/v1"
+
+    def handle_error(self, request, client_address) -> None:
+        pass   # a client closing its keep-alive connection is not the test's business
 
 
 class _Forward(BaseHTTPRequestHandler):
@@ -117,7 +122,9 @@ class _Forward(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.command == "GET" and self.path.split("?")[0].rstrip("/") == "/api/v1/workspaces":
-            status, content = 200, json.dumps({"data": [], "total_count": 0}).encode()
+            empty = {"data": [], "total_count": 0} if self.server.status == 200 else {
+                "error": {"code": 404, "message": "Not Found"}}
+            status, content = self.server.status, json.dumps(empty).encode()
         else:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
             answer = self.server.upstream.request(self.command, self.path, content=body, headers=headers)
@@ -131,9 +138,9 @@ class _Forward(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
 
 
-@pytest.fixture
-def empty_workspaces_proxy(reset_emulator):
-    proxy = _EmptyWorkspacesProxy(reset_emulator.base_url)
+@pytest.fixture(params=[200, 404])
+def empty_workspaces_proxy(request, reset_emulator):
+    proxy = _EmptyWorkspacesProxy(reset_emulator.base_url, request.param)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     yield proxy
