@@ -135,21 +135,30 @@ def test_a_hand_made_key_elsewhere_is_unmanaged_and_pruned_only_there(emulator, 
     assert live_keys(emulator, "research-notebook") != []
 
 
-def test_a_guardrail_found_in_another_workspace_is_replaced_with_its_assignments(emulator, tmp_path):
+def test_a_guardrail_found_only_in_another_workspace_is_created_and_the_other_left_alone(emulator, tmp_path):
+    """A guardrail's workspace is fixed at creation (API-NOTES "Workspaces"), so a namesake in
+    another workspace was not moved by hand: taking it for the entry would replace, so delete,
+    a guardrail the file never named (DESIGN invariant 7). The entry is created where the file
+    puts it, and a warning names the other one."""
     text = ("guardrails:\n  - {name: research-policy, limit_usd: 40, reset_interval: weekly}\n"
             "keys:\n  - {name: ci-smoke, guardrail: research-policy}\n")
     path = write_config(tmp_path, text)
     client = emulator.client()
+    research = client.get_workspace("research").id
+    [original] = [g for g in client.list_guardrails(workspace_id=research) if g.name == "research-policy"]
     planned, _ = plan(client, path)
-    replaced = [c for c in planned.changes if c.kind == "guardrail"]
-    assert [(c.address, c.action) for c in replaced] == [("guardrail.research-policy", "replace")]
-    assert "workspace forces replacement" in replaced[0].reasons
+    guardrail_changes = [(c.address, c.action) for c in planned.changes if c.kind == "guardrail"]
+    assert guardrail_changes == [("guardrail.research-policy", "create")]
+    assert not [c for c in planned.changes if c.action in ("delete", "replace")]
+    assert any(original.id in warning and "state: absent" in warning for warning in planned.warnings)
     _, journal = apply(client, path, tmp_path / "s.json")
     assert failures(journal) == []
     assert plan(client, path)[0].changes == ()
-    homes = {g.workspace_id for w in client.list_workspaces() for g in client.list_guardrails(workspace_id=w.id)
-             if g.name == "research-policy"}
+    still = [g.id for g in client.list_guardrails(workspace_id=research) if g.name == "research-policy"]
+    assert still == [original.id]
     [key] = live_keys(emulator, "ci-smoke")
+    homes = {g.workspace_id for g in client.list_guardrails(workspace_id=key.workspace_id)
+             if g.name == "research-policy"}
     assert homes == {key.workspace_id}
 
 

@@ -109,7 +109,7 @@ def _refuse_duplicate_names(kind, desired: list[Desired], matches: list[LiveObje
 def _moved_by_hand(kind, desired: list[Desired], matches: list[LiveObject | None], live: list[LiveObject],
                    claimed: set[str], resolution) -> list[Desired]:
     """Entries missing from their workspace whose name is found, unclaimed, in exactly one
-    other: moved there by hand. They match that object, and their workspace becomes managed so
+    other, of a kind that can move: moved there by hand. They match that object, and their workspace becomes managed so
     the plan moves them back; they are never created a second time (DESIGN invariant 9). A
     pinned entry's object found in another workspace is moved back the same way."""
     found = _found_elsewhere(desired, matches, live, claimed)
@@ -120,7 +120,7 @@ def _moved_by_hand(kind, desired: list[Desired], matches: list[LiveObject | None
         elsewhere, pinned = found[index], matches[index]
         if pinned is not None and want.pin and want.present and pinned.scope != want.scope:
             want = kind.moved(want, pinned, resolution)
-        elif len(elsewhere) == 1 and wanted_by[elsewhere[0].id] == 1:
+        elif len(elsewhere) == 1 and wanted_by[elsewhere[0].id] == 1 and _movable(kind):
             matches[index] = elsewhere[0]
             claimed.add(elsewhere[0].id)
             want = kind.moved(want, elsewhere[0], resolution)
@@ -143,12 +143,19 @@ def _found_elsewhere(desired: list[Desired], matches: list[LiveObject | None], l
             for want, match in zip(desired, matches)]
 
 
+def _movable(kind) -> bool:
+    """Only an object whose workspace the API lets change can have been moved by hand; taking a
+    fixed-workspace namesake elsewhere for the entry would replace, so delete, an object the
+    file never named (DESIGN invariant 7)."""
+    return kind.scope_field not in kind.replace_fields
+
+
 def _not_guessed(kind, want: Desired, elsewhere: list[LiveObject]) -> str:
     """The entry is created (ADR 0004); the warning names the candidates, so that a reviewer can
     pin the one that is this entry (a kind whose workspace is fixed cannot be moved back)."""
     listed = ", ".join(f"{obj.name} ({obj.id})" for obj in elsewhere)
-    hint = (f"pin it with `{getattr(kind, 'id_attribute', 'id')}:` to move it back instead"
-            if kind.scope_field not in kind.replace_fields else "rename this entry")
+    hint = (f"pin it with `{getattr(kind, 'id_attribute', 'id')}:` to move it back instead" if _movable(kind)
+            else "it stays where it is: declare it there with `state: absent` to delete it")
     return (f"{kind.address(want.name)} is created, though {kind.plural} of that name live in other "
             f"workspaces: {listed}; if one of them is this entry, {hint}")
 
