@@ -229,7 +229,9 @@ class GuardrailIdentity(StrictModel):
     state: Literal["present", "absent"] = Field(
         default="present", description="absent: delete this guardrail even when prune is off.")
     workspace: WorkspaceSlug | None = Field(
-        default=None, description="Slug of the guardrail's workspace; omitted: the default one. Changing it creates the guardrail there and leaves the old one (declare it `state: absent` to delete it).")
+        default=None, description="Slug of the guardrail's workspace; omitted: the default one. Changing it "
+                                  "creates the guardrail there and leaves the old one (declare it "
+                                  "`state: absent` to delete it).")
 
 
 class GuardrailSpec(GuardrailFields, GuardrailIdentity):
