@@ -42,6 +42,28 @@ def pinned_key_replaced(scenario: Scenario) -> bool:
     return any("hash" in entry and _replaced(entry, live) for entry, live in _present_matches(scenario))
 
 
+def pinned_rename_onto_a_live_name(scenario: Scenario) -> bool:
+    """A key pinned by `hash:` renamed to a name another live key keeps after the plan (not
+    deleted by it, not renamed away): two live keys of one name (issue 13, class 5)."""
+    keys = _key_matches(scenario)
+    prune = bool(scenario.config.get("policy", {}).get("prune"))
+    matched = {live["hash"]: entry for entry in keys.entries for live in [keys.match(entry)] if live is not None}
+    final = {}
+    for key_hash, live in keys.live.items():
+        entry = matched.get(key_hash)
+        if entry is None:
+            if not prune:
+                final[key_hash] = (live.get("workspace"), live["name"])
+        elif entry.get("state") != "absent":
+            final[key_hash] = (entry.get("workspace", live.get("workspace")), entry["name"])
+    for entry, live in _present_matches(scenario):
+        if "hash" in entry and entry["name"] != live["name"]:
+            name = final[live["hash"]]
+            if any(other != live["hash"] and held == name for other, held in final.items()):
+                return True
+    return False
+
+
 def expired_key_replaced(scenario: Scenario) -> bool:
     """Replacing a key whose expiry (carried over, or declared unchanged) is in the past: the API
     creates no expired key (was: POST /keys refused on every run)."""
@@ -113,6 +135,7 @@ Predicate = Callable[[Scenario], bool]
 REFUSED: dict[str, Predicate] = {
     "pinned_key_replaced": pinned_key_replaced,
     "expired_key_replaced": expired_key_replaced,
+    "pinned_rename_onto_a_live_name": pinned_rename_onto_a_live_name,
 }
 TRICKY: dict[str, Predicate] = {
     "assignment_matched_by_name": assignment_matched_by_name,
