@@ -44,8 +44,7 @@ class DefaultGuardrails(GuardrailFieldRules, ResourceKind):
             if row is not None:
                 fields = self.with_live_zdr(fields)
             fields = self.with_canonical_models(fields, slugs)
-            objects.append(LiveObject(id=workspace.default_guardrail_id, name=slug_of[workspace.id], fields=fields,
-                                      digest_source={"id": workspace.default_guardrail_id, **fields}))
+            objects.append(LiveObject(id=workspace.default_guardrail_id, name=slug_of[workspace.id], fields=fields))
         return objects
 
     def request_body(self, resolution, after: dict[str, Any], live: LiveObject | None,

@@ -32,12 +32,14 @@ class Guardrails(GuardrailFieldRules, NamedKind):
         return self.in_canonical_slugs(super().desired(config, resolution), resolution.model_slugs)
 
     def live(self, state, resolution):
-        return self.in_canonical_slugs(super().live(state, resolution), resolution.model_slugs)
+        # The fingerprint covers the model lists as the API gave them, not their canonical slugs.
+        read = super().live(state, resolution)
+        canonical = self.in_canonical_slugs(read, resolution.model_slugs)
+        return [obj if obj.fields is raw.fields else replace(obj, digest_of=raw.fields)
+                for raw, obj in zip(read, canonical)]
 
-    def live_object(self, obj: Any):
-        live = super().live_object(obj)
-        fields = self.with_live_zdr(live.fields)
-        return replace(live, fields=fields, digest_source={self.id_attribute: live.id, **fields})
+    def live_fields(self, obj: Any) -> dict[str, Any]:
+        return self.with_live_zdr(super().live_fields(obj))
 
     def hidden_ids(self, state) -> set[str]:
         """Workspace default guardrails are listed with their workspace's guardrails, but they

@@ -46,25 +46,31 @@ class NamedKind(ResourceKind):
         hidden = self.hidden_ids(state)
         objects = []
         for obj in state.rows(self.section):
-            if getattr(obj, self.id_attribute) in hidden:
+            live_id = getattr(obj, self.id_attribute)
+            if live_id in hidden:
                 continue
-            live = self.live_object(obj)
+            fields = self.live_fields(obj)
             scope = scopes.scope_of_id(getattr(obj, WORKSPACE_ID, None))
-            where = {WORKSPACE_FIELD: scopes.slug(scope)} if scopes.known else {}
-            # The workspace is part of what a saved plan's fingerprint covers: a move is a change.
-            objects.append(replace(live, name=qualified(obj.name, scope), fields={**live.fields, **where},
-                                   digest_source={**live.digest_source, **where}, scope=scope, local=obj.name))
+            if scopes.known:
+                # The workspace is part of what a saved plan's fingerprint covers: a move is a change.
+                fields[WORKSPACE_FIELD] = scopes.slug(scope)
+            # Built once, in place: this runs for every listed key (100,000 in a large org).
+            objects.append(LiveObject(id=live_id, name=qualified(obj.name, scope), fields=fields, scope=scope,
+                                      local=obj.name, digest_key=self.id_attribute))
         return objects
 
     def hidden_ids(self, state) -> set[str]:
         """Ids of listed objects that are not this kind's to manage (none by default)."""
         return set()
 
+    def live_fields(self, obj: Any) -> dict[str, Any]:
+        """A listed object's managed fields, normalised: a new dict, the caller's to extend."""
+        return self.normalise_all({name: getattr(obj, name, None) for name in self.managed})
+
     def live_object(self, obj: Any) -> LiveObject:
-        live_id = getattr(obj, self.id_attribute)
-        fields = self.normalise_all({name: getattr(obj, name, None) for name in self.managed})
-        return LiveObject(id=live_id, name=obj.name, fields=fields,
-                          digest_source={self.id_attribute: live_id, **fields})
+        """A listed object as the planner sees it, its workspace aside (export reads its fields)."""
+        return LiveObject(id=getattr(obj, self.id_attribute), name=obj.name, fields=self.live_fields(obj),
+                          digest_key=self.id_attribute)
 
     def moved(self, want: Desired, live: LiveObject, resolution) -> Desired:
         """Found in another workspace: the entry's workspace (the default one's slug when the

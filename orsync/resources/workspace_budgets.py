@@ -63,8 +63,7 @@ class WorkspaceBudgets(ResourceKind):
             limits = by_workspace.get(workspace.id, {})
             fields = self.normalise_all({**{interval: limits.get(interval) for interval in INTERVALS},
                                          BYOK: workspace.include_byok_in_budgets})
-            objects.append(LiveObject(id=workspace.id, name=slugs[workspace.id], fields=fields,
-                                      digest_source={"id": workspace.id, **fields}))
+            objects.append(LiveObject(id=workspace.id, name=slugs[workspace.id], fields=fields))
         return objects
 
     def request_body(self, resolution, after: dict[str, Any], live: LiveObject | None,

@@ -68,7 +68,7 @@ class WorkspaceMembers(ResourceKind):
                 # One member is in several workspaces: the id is the membership's, unique per kind.
                 objects.append(LiveObject(id=f"{row.workspace_id}/{row.user_id}",
                                           name=f"{slug}/{emails.get(row.user_id) or row.user_id}",
-                                          fields={IN: True}, digest_source={"id": row.id},
+                                          fields={IN: True}, digest_of={"id": row.id},
                                           refs={"workspace_id": row.workspace_id, "user_id": row.user_id}))
         return objects
 

@@ -44,7 +44,7 @@ class Workspaces(ResourceKind):
         objects = []
         for row in state.rows(WORKSPACE_LISTING):
             fields = self.normalise_all({name: getattr(row, name, None) for name in self.managed})
-            objects.append(LiveObject(id=row.id, name=row.slug, fields=fields, digest_source={"id": row.id, **fields}))
+            objects.append(LiveObject(id=row.id, name=row.slug, fields=fields))
         return objects
 
     def step(self, action: str, body=None, before=None) -> int:

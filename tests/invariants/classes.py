@@ -43,23 +43,29 @@ def pinned_key_replaced(scenario: Scenario) -> bool:
 
 
 def pinned_rename_onto_a_live_name(scenario: Scenario) -> bool:
-    """A key pinned by `hash:` renamed to a name another live key keeps after the plan (not
-    deleted by it, not renamed away): two live keys of one name (issue 13, class 5)."""
-    keys = _key_matches(scenario)
+    """A key pinned by `hash:` (a guardrail by `id:`) renamed to a name another live object of
+    its kind keeps after the plan (not deleted by it, not renamed away): two live objects of one
+    name (issue 13, class 5)."""
+    sections = ((_key_matches(scenario), "hash"),
+                (Matches(scenario.config.get("guardrails", []), by_id(scenario.seed["guardrails"]), "id"), "id"))
+    return any(_renamed_onto_a_kept_name(matches, id_field, scenario) for matches, id_field in sections)
+
+
+def _renamed_onto_a_kept_name(matches: Matches, id_field: str, scenario: Scenario) -> bool:
     prune = bool(scenario.config.get("policy", {}).get("prune"))
-    matched = {live["hash"]: entry for entry in keys.entries for live in [keys.match(entry)] if live is not None}
+    matched = {live[id_field]: entry for entry in matches.entries for live in [matches.match(entry)] if live is not None}
     final = {}
-    for key_hash, live in keys.live.items():
-        entry = matched.get(key_hash)
+    for live_id, live in matches.live.items():
+        entry = matched.get(live_id)
         if entry is None:
             if not prune:
-                final[key_hash] = (live.get("workspace"), live["name"])
+                final[live_id] = (live.get("workspace"), live["name"])
         elif entry.get("state") != "absent":
-            final[key_hash] = (entry.get("workspace", live.get("workspace")), entry["name"])
-    for entry, live in _present_matches(scenario):
-        if "hash" in entry and entry["name"] != live["name"]:
-            name = final[live["hash"]]
-            if any(other != live["hash"] and held == name for other, held in final.items()):
+            final[live_id] = (entry.get("workspace", live.get("workspace")), entry["name"])
+    for live_id, entry in matched.items():
+        live = matches.live[live_id]
+        if id_field in entry and entry.get("state") != "absent" and entry["name"] != live["name"]:
+            if any(other != live_id and held == final[live_id] for other, held in final.items()):
                 return True
     return False
 
