@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -24,16 +23,9 @@ from typing import IO, Iterator, Protocol
 from pydantic import SecretStr
 
 from orsync.errors import SecretSinkError
+from orsync.secrets_file import StoredSecret, dotenv_variable, json_fragment, parse_dotenv, parse_json, render_dotenv
 
 COMMAND_TIMEOUT_SECONDS = 120
-_DOTENV_MARKER = re.compile(r"^# orsync key (?P<meta>\{.*\})$")
-
-
-@dataclass(frozen=True)
-class StoredSecret:
-    name: str
-    hash: str
-    secret: SecretStr
 
 
 class SecretSink(Protocol):
@@ -187,7 +179,7 @@ class FileSink:
             stray.unlink(missing_ok=True)
 
     def _render_one(self, entry: StoredSecret) -> str:
-        return render_dotenv({entry.name: entry}).rstrip("\n") if self.dotenv else _json_fragment(entry)
+        return render_dotenv({entry.name: entry}).rstrip("\n") if self.dotenv else json_fragment(entry)
 
     def _assemble(self) -> str:
         parts = [self._fragments[name] for name in sorted(self._fragments)]
@@ -241,11 +233,6 @@ def _stamp(path: Path) -> tuple | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _json_fragment(entry: StoredSecret) -> str:
-    """One entry as it sits in the object render_json writes (same text, key by key)."""
-    return json.dumps({entry.name: {"hash": entry.hash, "key": entry.secret.get_secret_value()}}, indent=2)[2:-2]
-
-
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     import fcntl
@@ -270,74 +257,6 @@ def _fsync_directory(directory: Path) -> None:
         pass  # some file systems cannot sync a directory; the rename is still atomic
     finally:
         os.close(descriptor)
-
-
-def parse_json(text: str) -> dict[str, StoredSecret]:
-    """The entries of a JSON secrets file; a ValueError says where one has another shape."""
-    try:
-        data = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"line {exc.lineno}: not JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"line 1: expected a JSON object keyed by key name, found {_json_kind(data)}")
-    entries = {}
-    for name, entry in data.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("hash"), str) and isinstance(entry.get("key"), str)):
-            found = (f"an object without a string {'hash' if 'hash' not in entry else 'key'!r}"
-                     if isinstance(entry, dict) else _json_kind(entry))
-            raise ValueError(f"line {_line_of(text, name)}: entry {name!r}: expected "
-                             f'{{"hash": "...", "key": "..."}}, found {found}')
-        entries[name] = StoredSecret(name, entry["hash"], SecretStr(entry["key"]))
-    return entries
-
-
-def _json_kind(value) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
-
-
-def _line_of(text: str, name: str) -> int:
-    """The line where an entry's name stands (1 when it cannot be found as written)."""
-    at = text.find(json.dumps(name))
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
-def render_json(entries: dict[str, StoredSecret]) -> str:
-    data = {name: {"hash": entry.hash, "key": entry.secret.get_secret_value()}
-            for name, entry in sorted(entries.items())}
-    return json.dumps(data, indent=2) + "\n"
-
-
-def dotenv_variable(name: str) -> str:
-    """`ci-smoke` -> `OPENROUTER_KEY_CI_SMOKE`."""
-    return "OPENROUTER_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-
-
-def parse_dotenv(text: str) -> dict[str, StoredSecret]:
-    """Entries written by render_dotenv: a marker comment with name and hash, then VAR=secret."""
-    entries: dict[str, StoredSecret] = {}
-    meta = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        marker = _DOTENV_MARKER.match(line)
-        if marker:
-            meta = json.loads(marker.group("meta"))
-        elif meta is not None and "=" in line:
-            variable, _, value = line.partition("=")
-            if variable != dotenv_variable(meta["name"]):
-                raise ValueError(f"line {number}: expected {dotenv_variable(meta['name'])}=...")
-            entries[meta["name"]] = StoredSecret(meta["name"], meta["hash"], SecretStr(value))
-            meta = None
-        elif line.strip() and not line.startswith("#"):
-            raise ValueError(f"line {number}: not written by orsync")
-    return entries
-
-
-def render_dotenv(entries: dict[str, StoredSecret]) -> str:
-    lines = []
-    for name, entry in sorted(entries.items()):
-        lines.append("# orsync key " + json.dumps({"name": name, "hash": entry.hash}))
-        lines.append(f"{dotenv_variable(name)}={entry.secret.get_secret_value()}")
-    return "\n".join(lines) + "\n"
 
 
 def _check_dotenv_names(names: list[str], entries: dict[str, StoredSecret]) -> None:

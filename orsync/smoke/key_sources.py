@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orsync.errors import OrsyncError
-from orsync.apply.secret_sinks import FileSink, parse_dotenv, parse_json
+from orsync.apply.secret_sinks import FileSink
+from orsync.secrets_file import parse_dotenv, parse_json
 
 ENV_PREFIX = "env:"
 DEFAULT_KEY_VARIABLE = "OPENROUTER_API_KEY"
