@@ -85,3 +85,8 @@ def json_fragment(entry: StoredSecret) -> str:
     """One entry of the JSON object, as `json.dumps(..., indent=2)` writes it: a file is its
     fragments joined, so a batch re-renders only the entries it adds."""
     return json.dumps({entry.name: {"hash": entry.hash, "key": entry.secret.get_secret_value()}}, indent=2)[2:-2]
+
+
+def command_document(entry: StoredSecret) -> str:
+    """What `--secrets-command` reads on stdin: `{"name", "hash", "key"}` as one JSON line."""
+    return json.dumps({"name": entry.name, "hash": entry.hash, "key": entry.secret.get_secret_value()})

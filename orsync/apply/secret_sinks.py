@@ -23,7 +23,7 @@ from typing import IO, Iterator, Protocol
 from pydantic import SecretStr
 
 from orsync.errors import SecretSinkError
-from orsync.secrets_file import StoredSecret, dotenv_variable, json_fragment, parse_dotenv, parse_json, render_dotenv
+from orsync.secrets_file import StoredSecret, command_document, dotenv_variable, json_fragment, parse_dotenv, parse_json, render_dotenv
 
 COMMAND_TIMEOUT_SECONDS = 120
 
@@ -272,7 +272,7 @@ def _check_dotenv_names(names: list[str], entries: dict[str, StoredSecret]) -> N
 # --- commands ---------------------------------------------------------------------------------
 
 class CommandSink:
-    """Runs a command once per secret with `{"name", "hash", "key"}` as JSON on its stdin.
+    """Runs a command once per secret with the entry as JSON on its stdin (secrets_file.command_document).
 
     No shell is involved (write `sh -c '...'` for a pipeline). ORSYNC_KEY_NAME and
     ORSYNC_KEY_HASH are set in its environment; the secret is only ever on stdin, never in
@@ -294,7 +294,7 @@ class CommandSink:
             raise SecretSinkError(f"--secrets-command: {self.argv[0]!r} is not an executable on PATH")
 
     def store(self, name: str, key_hash: str, secret: SecretStr) -> None:
-        document = json.dumps({"name": name, "hash": key_hash, "key": secret.get_secret_value()})
+        document = command_document(StoredSecret(name, key_hash, secret))
         env = {**os.environ, "ORSYNC_KEY_NAME": name, "ORSYNC_KEY_HASH": key_hash}
         # One at a time: a user's script that appends to a file must not interleave with itself.
         with self._lock:

@@ -30,7 +30,7 @@ TERRAFORM_ACTIONS = {
 @dataclass(frozen=True)
 class Change:
     address: str                      # e.g. "key.ci-smoke"
-    kind: str                         # "key", "guardrail", "key_assignment", "member_assignment"
+    kind: str                         # the name its kind declares in orsync/resources/
     type: str                         # Terraform-style type, e.g. "openrouter_api_key"
     action: str                       # one of ACTIONS
     name: str
