@@ -8,7 +8,6 @@ process only through the sink, and, under GitHub Actions, as an `::add-mask::` l
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
