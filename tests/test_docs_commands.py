@@ -239,7 +239,7 @@ def test_the_seed_example_of_docs_emulator_md_serves_its_org(tmp_path, monkeypat
 
 
 def test_the_mermaid_sample_of_docs_adoption_md_is_what_graph_draws_of_the_readme_org(tmp_path, capsys):
-    [org] = fenced_blocks("README.md", ("yaml",))
+    org = fenced_blocks("README.md", ("yaml",))[0]   # "The org file"; the workspaces block follows
     [drawing] = fenced_blocks("docs/adoption.md", ("mermaid",))
     (tmp_path / "org.yaml").write_text(org.text, encoding="utf-8")
     result = run_cli(capsys, "graph", str(tmp_path / "org.yaml"))
