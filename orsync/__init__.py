@@ -1,3 +1,3 @@
 """orsync: an OpenRouter organization (keys, guardrails, assignments) as code."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
