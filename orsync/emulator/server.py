@@ -11,6 +11,7 @@ It speaks HTTP/1.1 with keep-alive, streams server-sent events chunk by chunk, a
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -74,6 +75,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.app = app
         super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a killed apply, a timed-out read) is ordinary;
+        anything else still gets socketserver's traceback."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class EmulatorServer:
