@@ -190,6 +190,26 @@ def test_offline_plan_without_model_list_changes_warns_of_nothing(orsync, tmp_pa
     assert "limit_usd" in offline.out and "Warning" not in offline.out
 
 
+def test_drift_with_an_unreadable_catalog_is_an_error_not_drift(orsync, monkeypatch, tmp_path):
+    """A nightly `drift` must not report a model named by id as drift because GET /models
+    failed: without the catalog it cannot tell naming from change, so it says so (exit 1)."""
+    from orsync.api.client import OpenRouterClient
+    from orsync.api.errors import ServerError
+
+    path = write_config(tmp_path, "guardrails:\n"
+                                  "  - {name: ci-policy, allowed_models: [openai/gpt-4o-mini]}\n")
+    assert orsync("apply", str(path), "--yes").code == 0
+    assert orsync("drift", str(path)).code == 0
+
+    def unreadable(self, *args, **kwargs):
+        raise ServerError(method="GET", path="/models", status=503, message="Service Unavailable")
+
+    monkeypatch.setattr(OpenRouterClient, "list_catalog_models", unreadable)
+    result = orsync("drift", str(path))
+    assert result.code == 1
+    assert "cannot tell drift from naming" in result.err and "~ guardrail.ci-policy" not in result.out
+
+
 # --- pins across workspaces ----------------------------------------------------------------------
 
 def test_a_key_pinned_by_hash_in_another_workspace_is_moved_to_the_file_s_workspace(orsync, reset_emulator, tmp_path):

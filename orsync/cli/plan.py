@@ -11,7 +11,7 @@ ALLOW_EMPTY_HELP = "The org really has no keys (or guardrails) yet: an empty lis
 
 
 def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: bool = False,
-                  model_slugs: bool = True, allow_empty_org: bool = False):
+                  model_slugs: bool = True, allow_empty_org: bool = False, require_slugs: bool = False):
     from orsync.collector import loaded_objects_frozen
     from orsync.config.loader import load_config
     from orsync.planner.read import build_plan, start_live_read
@@ -23,7 +23,8 @@ def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: boo
         loaded = load_config(config_file)
         with loaded_objects_frozen():  # later collections skip the config (docs/performance.md)
             return build_plan(loaded, reader, base_url=app.target_label(client), catalog_checks=catalog_checks,
-                              model_slugs=model_slugs, live=live.result, allow_empty_org=allow_empty_org)
+                              model_slugs=model_slugs, live=live.result, allow_empty_org=allow_empty_org,
+                              require_slugs=require_slugs)
 
 
 def _emit(app, plan, fmt: str, title: str = "orsync plan") -> None:
@@ -67,7 +68,9 @@ def plan(app, config_file: str, out_file: str | None, fmt: str, detailed_exitcod
 @click.pass_obj
 def drift(app, config_file: str, fmt: str, allow_empty_org: bool) -> None:
     """Read-only check for cron: exit 0 in sync, 2 when the live org drifted from CONFIG_FILE."""
-    result = _compute_plan(app, config_file, read_only=True, allow_empty_org=allow_empty_org)
+    # An unreadable catalog is an error here (exit 1), not a warning: a nightly job would
+    # otherwise report every model named by id as drift.
+    result = _compute_plan(app, config_file, read_only=True, allow_empty_org=allow_empty_org, require_slugs=True)
     _emit(app, result, fmt, title="orsync drift")
     if result.has_changes:
         click.echo(f"orsync: drift: {len(result.changes)} object(s) differ from {config_file}", err=True)

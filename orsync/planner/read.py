@@ -16,10 +16,13 @@ from orsync.planner.slugs import SharedCatalog, as_written_warnings, names_model
 
 def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False,
                model_slugs: bool = True, allow_empty_org: bool = False,
-               live: Callable[[], LiveState] | None = None) -> Plan:
-    """Read the live org through the client and compare it with the loaded config."""
+               live: Callable[[], LiveState] | None = None, require_slugs: bool = False) -> Plan:
+    """Read the live org through the client and compare it with the loaded config.
+    `require_slugs`: a catalog that cannot be read is an error, not a warning (drift: a model
+    named by id would otherwise report drift that is not there)."""
     return read_and_plan(loaded, client, base_url=base_url, catalog_checks=catalog_checks,
-                         model_slugs=model_slugs, allow_empty_org=allow_empty_org, live=live)[0]
+                         model_slugs=model_slugs, allow_empty_org=allow_empty_org, live=live,
+                         require_slugs=require_slugs)[0]
 
 
 def start_live_read(client) -> Future[LiveState]:
@@ -35,7 +38,8 @@ def start_live_read(client) -> Future[LiveState]:
 
 def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = False,
                   model_slugs: bool = True, allow_empty_org: bool = False,
-                  proofs=None, live: Callable[[], LiveState] | None = None) -> tuple[Plan, LiveState]:
+                  proofs=None, live: Callable[[], LiveState] | None = None,
+                  require_slugs: bool = False) -> tuple[Plan, LiveState]:
     """The plan and the live state it was computed from (apply needs both).
 
     With catalog_checks, unknown models and providers stop the plan (the catalogs are read
@@ -53,6 +57,8 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
         slugs = pool.submit(read_model_slugs, catalog) if model_slugs and names_models(loaded.model) else None
         warnings, state = _read_with_catalog(loaded, catalog, read) if catalog_checks else ([], read())
         slug_map, slug_warnings = slugs.result() if slugs else (None, [])
+    if require_slugs and slug_warnings:
+        raise OrsyncError(f"cannot tell drift from naming: {slug_warnings[0]}")
     warnings = slug_warnings + warnings
     state = complete_live_state(client, state, loaded.model)   # a read started before the file
     check_listings(loaded, state, allow_empty_org=allow_empty_org)
