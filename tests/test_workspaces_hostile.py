@@ -289,7 +289,8 @@ def test_protect_globs_match_names_within_any_workspace_under_prune(orsync, rese
     reset_emulator.control("POST", "/keys", {"name": "prod-db", "workspace": "research"})
     before = every_key(reset_emulator)
     path = write_config(tmp_path, "policy: {prune: true, protect: ['prod-*']}\n"
-                                  "keys:\n  - {name: ci-smoke}\n  - {name: old-prototype}\n")
+                                  "keys:\n  - {name: ci-smoke}\n  - {name: old-prototype}\n"
+                                  "  - {name: research-notebook, workspace: research}\n")
     result = orsync("apply", str(path), "--yes")
     assert result.code == 1 and "key.research/prod-db is protected by 'prod-*'" in result.err
     assert every_key(reset_emulator) == before

@@ -116,7 +116,8 @@ class StrictModel(BaseModel):
 class Policy(StrictModel):
     """What orsync may do to live objects that the file does not describe."""
 
-    prune: bool = Field(default=False, description="Delete live keys and guardrails that this file does not declare.")
+    prune: bool = Field(default=False, description="Delete live keys and guardrails that this file does not declare, "
+                                                   "in the workspaces it names (and the default one).")
     protect: list[Text] = Field(
         default_factory=list,
         description="Name globs (fnmatch) never deleted or replaced unless --allow-destroy.")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from orsync.resources.base import Desired, LiveObject, ResourceKind
-from orsync.resources.scopes import qualified, scopes_of
+from orsync.resources.scopes import file_scopes, qualified, scopes_of
 
 WORKSPACE_FIELD = "workspace"
 WORKSPACE_ID = "workspace_id"
@@ -77,6 +77,12 @@ class NamedKind(ResourceKind):
         file names none) becomes a managed field, so the plan moves it back."""
         slug = want.fields.get(WORKSPACE_FIELD) or scopes_of(resolution).slug(want.scope)
         return replace(want, fields={**want.fields, WORKSPACE_FIELD: slug})
+
+    def undeclared(self, obj: LiveObject, config, resolution) -> str | None:
+        """Pruned only in a workspace the file speaks of (scopes.file_scopes)."""
+        if obj.scope not in file_scopes(resolution):
+            return None
+        return super().undeclared(obj, config, resolution)
 
     def request_body(self, resolution, after: dict[str, Any], live: LiveObject | None,
                      proposed: dict[str, Any], name: str = "") -> dict[str, Any]:

@@ -93,3 +93,17 @@ def _renamed(resolution) -> dict[str, str]:
     config = getattr(resolution.config_source, "model", None)
     return {spec.id: spec.slug for spec in getattr(config, "workspaces", ())
             if spec.id and spec.state == "present"}
+
+
+def file_scopes(resolution) -> set[str | None]:
+    """The workspaces a file speaks of: the default one, those under `workspaces:` and those its
+    entries name with `workspace:`. `prune` reaches only these, so that a file written for one
+    workspace (a 0.1 file, a team's own file) never deletes what lives in the others."""
+    if "file_scopes" not in resolution.memo:
+        config = resolution.config_source.model
+        scopes = scopes_of(resolution)
+        slugs = {spec.slug for spec in getattr(config, "workspaces", ())}
+        slugs |= {entry.workspace for section in ("keys", "guardrails", "members")
+                  for entry in getattr(config, section, ()) if getattr(entry, "workspace", None)}
+        resolution.memo["file_scopes"] = {None} | {scopes.scope_of_slug(slug) for slug in slugs}
+    return resolution.memo["file_scopes"]
