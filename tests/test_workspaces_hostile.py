@@ -210,6 +210,23 @@ def test_drift_with_an_unreadable_catalog_is_an_error_not_drift(orsync, monkeypa
     assert "cannot tell drift from naming" in result.err and "~ guardrail.ci-policy" not in result.out
 
 
+def test_a_key_taken_from_another_workspace_whose_secret_the_sink_lacks_is_named(orsync, reset_emulator, tmp_path):
+    """The declared key was deleted by hand and a colleague's namesake lives in another
+    workspace: the plan moves that one in (DESIGN: moved by hand), but the secrets file holds
+    the deleted key's secret under the name. Apply must say so before writing, not leave a dead
+    secret to be found by a failing request (issue 13: no secret lost without a word)."""
+    secrets = tmp_path / "s.json"
+    path = write_config(tmp_path, "keys:\n  - {name: web-chat, limit: 60}\n")
+    assert orsync("apply", str(path), "--yes", "--secrets-out", str(secrets)).code == 0
+    stored = json.loads(secrets.read_text())["web-chat"]["hash"]
+    reset_emulator.client().delete_key(stored)
+    reset_emulator.control("POST", "/keys", {"name": "web-chat", "workspace": "research"})
+    result = orsync("apply", str(path), "--yes", "--secrets-out", str(secrets))
+    assert result.code == 0
+    warning = next(line for line in result.err.splitlines() if "key.web-chat" in line and "warning" in line)
+    assert stored[:8] in warning and "does not hold" in warning
+
+
 # --- pins across workspaces ----------------------------------------------------------------------
 
 def test_a_key_pinned_by_hash_in_another_workspace_is_moved_to_the_file_s_workspace(orsync, reset_emulator, tmp_path):

@@ -59,6 +59,23 @@ def require_sink(plan: Plan, sink: SecretSink | None) -> None:
         sink.check([change.name for change in secrets])
 
 
+def secrets_not_held(plan: Plan, sink: SecretSink | None) -> list[str]:
+    """Changes to secret-bearing objects whose stored secret belongs to another object: the
+    file holds `name` for one hash, but the object now managed under that name is another (a
+    key deleted by hand, a namesake moved in from another workspace). Said before any write,
+    so that no one finds out from a failing request that the stored secret is dead."""
+    stored = sink.read() if sink is not None and hasattr(sink, "read") else {}
+    found = []
+    for change in plan.changes:
+        entry = stored.get(change.name)
+        if (entry is not None and change.live_id and change.action not in ("create", "replace", "delete")
+                and KINDS_BY_NAME[change.kind].issues_secret and entry.hash != change.live_id):
+            found.append(f"{change.address}: {sink.description} holds the secret of {short(entry.hash)}, "
+                         f"but the object managed under this name is {short(change.live_id)}, whose secret "
+                         "it does not hold")
+    return found
+
+
 def phases(plan: Plan) -> list[list[Step]]:
     """The plan's changes in runs that can go concurrently, replaced objects deleted last."""
     steps = [Step(_op(c), c) for c in plan.changes]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 import click
 
 from orsync import step_summary
+from orsync.escaping import visible
 from orsync.apply.concurrent import check_no_concurrent_creates
-from orsync.apply.executor import Executor, require_sink
+from orsync.apply.executor import Executor, require_sink, secrets_not_held
 from orsync.apply.intents import Intents
 from orsync.apply.journal import Journal
 from orsync.apply.signals import drain_on_stop, sigterm_as_interrupt
@@ -71,6 +72,8 @@ def _run_apply(app, source: str, options: ApplyOptions, sink, intents) -> int:
         if violations:
             raise SafetyError("; ".join(violations))
         require_sink(plan, sink)
+        for warning in secrets_not_held(plan, sink):
+            click.echo(f"orsync: warning: {visible(warning)}", err=True)
         if not saved_plan:
             _confirm(plan, options.yes, app.target_label(client))
         check_no_concurrent_creates(plan, client, state)
