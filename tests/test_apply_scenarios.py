@@ -169,8 +169,13 @@ guardrails:
 keys:
   - name: ci-smoke
 """)
-    assert {k.name for k in emulator.state.keys.values() if not k.is_management} == {"ci-smoke"}
-    assert {g.name for g in emulator.state.guardrails.values()} == {"ci-policy"}
+    default = emulator.state.default_workspace_id
+    keys = {(k.name, k.workspace_id == default) for k in emulator.state.keys.values() if not k.is_management}
+    guardrails = {(g.name, g.workspace_id in (default, None)) for g in emulator.state.guardrails.values()}
+    # In the default workspace only what is declared; the research workspace, which this file
+    # never names, is out of prune's reach (ADR 0004).
+    assert keys == {("ci-smoke", True), ("research-notebook", False)}
+    assert guardrails == {("ci-policy", True), ("research-policy", False)}
 
 
 def test_state_absent_deletes_the_key_and_the_guardrail(emulator, tmp_path):
