@@ -50,7 +50,8 @@ def test_the_catalog_has_models_whose_id_and_canonical_slug_differ_and_a_free_va
 
 
 def test_a_guardrail_that_names_a_model_by_its_id_still_allows_it(api, emulator):
-    """Canonical storage changes nothing for inference: the id a request names still matches."""
+    """Canonical storage changes nothing for inference: the id a request names still matches.
+    Source: API-NOTES "Model slugs in guardrails" (the API accepts an id or its canonical slug)."""
     created = api.post("/keys", json={"name": "slug-user"}).json()
     guardrail = api.post("/guardrails", json={"name": "mini", "allowed_models": ["openai/gpt-4o-mini"]}).json()
     api.post(f"/guardrails/{guardrail['data']['id']}/assignments/keys",

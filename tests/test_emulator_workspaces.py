@@ -69,7 +69,8 @@ def test_a_slug_is_lowercase_alphanumeric_segments_joined_by_single_hyphens(api,
 
 
 def test_a_slug_is_unique(api):
-    """A slug names one workspace (`{id}` accepts it), so a second one cannot take it."""
+    """A slug names one workspace (`{id}` accepts it), so a second one cannot take it.
+    Source: API-NOTES "Workspaces" (path `{id}` accepts the UUID or its slug; reference spec)."""
     new_workspace(api, "team-a")
     validated_json(api.post("/workspaces", json={"name": "x", "slug": "team-a"}), "/workspaces", 400)
 
@@ -100,6 +101,8 @@ def test_guardrails_are_created_in_a_workspace_and_listed_by_it(api):
 
 
 def test_a_create_in_an_unknown_workspace_is_refused(api):
+    """Source: API-NOTES "Workspaces" (`workspace_id` on POST /keys and the listings; reference
+    spec parameter docs). An unknown workspace is refused, never a silent default."""
     assert error(api.post("/keys", json={"name": "k", "workspace_id": str(uuid.uuid4())}),
                  "/keys", 400) == "Workspace not found"
     error(api.get("/guardrails", params={"workspace_id": "no-such-workspace"}), "/guardrails", 400)
@@ -155,6 +158,9 @@ def test_a_member_holds_one_direct_guardrail_per_workspace(api):
 
 
 def test_a_member_takes_a_guardrail_only_of_a_workspace_it_belongs_to(api):
+    """Source: API-NOTES "Workspaces" (assignments across workspaces; Terraform provider
+    docs/resources/guardrail_member_assignment.md). Refusing a non-member is the emulator's
+    reading, noted in docs/emulator.md."""
     workspace = new_workspace(api, "team-g")
     guardrail = new_guardrail(api, workspace_id=workspace["id"])
     refused = api.post(f"/guardrails/{guardrail['id']}/assignments/members", json={"member_user_ids": [CAROL]})
@@ -189,6 +195,8 @@ def test_the_default_guardrail_exists_once_patched_and_keeps_its_server_given_na
 
 
 def test_the_default_workspace_default_guardrail_is_absent_from_the_unscoped_listing(api, emulator):
+    """Source: API-NOTES "Workspaces" (the default guardrail is absent from an unscoped
+    GET /guardrails; Terraform provider docs/resources/workspace_default_guardrail.md)."""
     default_id = validated_json(api.get(f"/workspaces/{emulator.state.default_workspace_id}"),
                                 "/workspaces/{id}", 200)["data"]["default_guardrail_id"]
     validated_json(api.patch(f"/guardrails/{default_id}", json={"enforce_zdr": True}), "/guardrails/{id}", 200)
@@ -245,6 +253,7 @@ def test_workspace_members_add_list_and_remove(api, emulator):
 
 
 def test_removing_a_member_without_keys(api):
+    """Source: API-NOTES "Workspaces" (members add/remove with `{"user_ids": [...]}`; reference spec)."""
     new_workspace(api, "team-k")
     api.post("/workspaces/team-k/members/add", json={"user_ids": [BOB]}).raise_for_status()
     removed = api.post("/workspaces/team-k/members/remove", json={"user_ids": [BOB]})

@@ -122,7 +122,9 @@ def test_a_new_workspace_needs_a_name():
 
 def test_protect_globs_match_names_in_every_workspace():
     live = org([key("prod-api", hash="f" * 64, workspace_id=RESEARCH_ID)])
-    plan = plan_from_state(config(policy={"prune": True, "protect": ["prod-*"]}), live)
+    # The file names the workspace: prune reaches only the workspaces a file speaks of.
+    plan = plan_from_state(config(policy={"prune": True, "protect": ["prod-*"]}, workspaces=[{"slug": "research"}]),
+                           live)
     [change] = plan.changes
     assert (change.address, change.action) == ("key.research/prod-api", "delete")
     assert plan.safety_violations() == ["key.research/prod-api is protected by 'prod-*' and would be deleted "
