@@ -1,7 +1,7 @@
 """Issue 13 class 4: stopping apply (SIGTERM, three quick SIGINTs) loses no secret silently.
 
 Each trial runs `orsync apply` of 200 creates in a subprocess against one emulator on loopback
-(2 ms latency), signals it at a random point after its first create, then checks: the sink is
+(2 ms latency), signals it at a random point between its first create and about its last, then checks: the sink is
 valid JSON with mode 0600, no temporary secrets file is left, no traceback, the summary counts
 every change, and every key the run created is in the sink or named by the next run (the intent
 record proves it was left without its secret). A SIGKILL trial checks the same after the kill.
@@ -184,7 +184,7 @@ def test_stopping_apply_at_random_points_loses_no_secret_silently(emulator, tmp_
         secrets = tmp_path / f"s-{trial}.json"
         child = _start(emulator, config, secrets)
         early = _wait_for_first_create(child)
-        time.sleep(rng.uniform(0, 0.08))
+        time.sleep(rng.uniform(0, 0.4))   # anywhere from the first create to about the last
         if how == "SIGTERM":
             child.send_signal(signal.SIGTERM)
         else:
