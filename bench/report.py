@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def machine() -> str:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return (f"{cpus} CPUs (nproc), {_cpu_model()}, {platform.system()} {platform.machine()}; "
-            f"Python {platform.python_version()}; load average {load} when the run ended")
+            f"Python {platform.python_version()} ({sys.prefix}); load average {load} when the run ended")
 
 
 def _cpu_model() -> str:

@@ -48,12 +48,12 @@ def _load_after_the_read_began(monkeypatch, emulator) -> list[int]:
     seen: list[int] = []
     real = loader.load_config
 
-    def waiting(path, env=None):
+    def waiting(path, env=None, **options):
         deadline = time.monotonic() + WAIT_S
         while not emulator.request_counts() and time.monotonic() < deadline:
             time.sleep(0.01)
         seen.append(sum(emulator.request_counts().values()))
-        return real(path, env)
+        return real(path, env, **options)
 
     monkeypatch.setattr(loader, "load_config", waiting)
     return seen

@@ -22,6 +22,7 @@ from orsync import __version__
 from orsync.api.endpoints import Auth, Endpoint
 from orsync.api.limits import MAX_BODY_BYTES, BodyTooLarge, BoundedBody
 from orsync.api.models import Envelope
+from orsync.api.paging import WindowShare
 from orsync.api.errors import (ApiError, ClientSetupError, InsecureBaseUrlError, MissingCredentialError,
                                OutcomeUnknownError, TransportError, UnexpectedResponseError,
                                error_from_response)
@@ -103,6 +104,8 @@ class HttpCore:
         self._lock = threading.Lock()
         self._sent = 0
         self._pool: ThreadPoolExecutor | None = None
+        # Listings without a total (GET /keys per workspace) read at once share the pool fairly.
+        self._window_share = WindowShare(self.concurrency)
 
     # --- lifecycle and introspection ----------------------------------------------------------
 

@@ -35,8 +35,12 @@ class ManagementMethods(HttpCore):
         def page(offset: int) -> list[Key]:
             return self._key_page(offset, workspace_id, rows)
 
-        return fixed_page_listing(page, lambda key: key.hash, self._submit,
-                                  self.concurrency, ep.LIST_KEYS.template, at_least or (lambda: 0))
+        def listing(window: Callable[[], int]) -> list[Key]:
+            return fixed_page_listing(page, lambda key: key.hash, self._submit, window,
+                                      ep.LIST_KEYS.template, at_least or (lambda: 0))
+
+        # Read alongside other workspaces' keys, each keeps a share of the pages in flight.
+        return self._window_share.reading(listing)
 
     def _key_page(self, offset: int, workspace_id: str | None = None, rows: type = Key) -> list[Key]:
         # include_* are strings in the API ("true"/"false"), not JSON booleans.

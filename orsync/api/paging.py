@@ -5,10 +5,16 @@ flight in a sliding window (a new one is sent as each one lands, never waiting f
 batch) until one comes back short. The others say `total_count` on every page: after the
 first, all remaining pages are fetched at once. Rows are deduplicated by identity, which also
 absorbs rows shifted by concurrent inserts.
+
+Listings of the first kind read at the same time (GET /keys once per workspace) share one
+window (`WindowShare`): each may keep ceil(2 x concurrency / listings) pages in flight (at most
+`concurrency`), so that together they keep the client's threads busy while each guesses past
+its end with a window of a few pages instead of a whole one.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Generic, TypeVar
@@ -26,8 +32,35 @@ MapConcurrently = Callable[[Callable[[int], Any], Iterable[int]], list[Any]]
 Submit = Callable[..., Future]
 
 
+class WindowShare:
+    """The pages in flight that `concurrency` threads allow, shared fairly among the
+    fixed-page listings being read at the moment (each is given at least one)."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = max(1, concurrency)
+        self._readers = 0
+        self._lock = threading.Lock()
+
+    def window(self) -> int:
+        """This listing's window now: ceil(2 x concurrency / listings), at most `concurrency`.
+        Their windows add up to twice the threads: a listing sends its next page only once its
+        own thread has seen the last one land, and meanwhile the others' pages keep every
+        thread busy (with windows adding up to just `concurrency`, threads idled a few per cent)."""
+        return min(self.concurrency, -(-2 * self.concurrency // max(1, self._readers)))
+
+    def reading(self, fetch_rows: Callable[[Callable[[], int]], list[Row]]) -> list[Row]:
+        """fetch_rows(window), counted among the listings being read while it runs."""
+        with self._lock:
+            self._readers += 1
+        try:
+            return fetch_rows(self.window)
+        finally:
+            with self._lock:
+                self._readers -= 1
+
+
 def fixed_page_listing(fetch: Callable[[int], list[Row]], identity: Callable[[Row], str],
-                       submit: Submit, max_window: int, what: str,
+                       submit: Submit, max_window: int | Callable[[], int], what: str,
                        at_least: Callable[[], int] = lambda: 0) -> list[Row]:
     """Every row of a listing served in pages of exactly PAGE_SIZE, the last one shorter.
 
@@ -38,13 +71,16 @@ def fixed_page_listing(fetch: Callable[[int], list[Row]], identity: Callable[[Ro
     the pages read so far (1, 2, 4, ... a round trip), each sent when the last has landed, so
     that a small listing wastes few requests; at `max_window` wide the window slides again.
     At most `max_window - 1` pages past the end are sent, and none when the bound reaches it.
+    `max_window` may be a function (WindowShare.window), asked again as pages land.
     """
-    return _SlidingPages(fetch, identity, submit, max(1, max_window), what, at_least).rows()
+    window = max_window if callable(max_window) else (lambda: max_window)
+    return _SlidingPages(fetch, identity, submit, lambda: max(1, window()), what, at_least).rows()
 
 
 class _SlidingPages(Generic[Row]):
     def __init__(self, fetch: Callable[[int], list[Row]], identity: Callable[[Row], str],
-                 submit: Submit, max_window: int, what: str, at_least: Callable[[], int]) -> None:
+                 submit: Submit, max_window: Callable[[], int], what: str,
+                 at_least: Callable[[], int]) -> None:
         self.fetch, self.identity, self.submit = fetch, identity, submit
         self.max_window, self.what, self.at_least = max_window, what, at_least
         self.pages: dict[int, list[Row]] = {}
@@ -66,34 +102,38 @@ class _SlidingPages(Generic[Row]):
         finally:
             for future in self.in_flight:  # after an error: what has not started never will
                 future.cancel()
+        pages = [self.pages[index] for index in sorted(self.pages)]
+        if len(self.seen) == sum(map(len, pages)):  # no row came twice: the pages as they are
+            return [row for page in pages for row in page]
         rows: dict[str, Row] = {}
-        for index in sorted(self.pages):
-            for row in self.pages[index]:
+        for page in pages:
+            for row in page:
                 rows.setdefault(self.identity(row), row)
         return list(rows.values())
 
     def _send_more(self) -> bool:
         """Sends the pages the window allows; False when none is in flight."""
         needed = self.at_least() // PAGE_SIZE  # pages up to this one exist, or end the listing
-        while self.end is None and len(self.in_flight) < self.max_window:
+        window = self.max_window()
+        while self.end is None and len(self.in_flight) < window:
             if self.next_page * PAGE_SIZE >= MAX_ROWS:
                 raise UnexpectedResponseError("GET", self.what, None,
                                               f"listing did not end within {MAX_ROWS} rows")
-            if self.next_page > needed and not self._may_guess(needed):
+            if self.next_page > needed and not self._may_guess(needed, window):
                 break
             self.in_flight[self.submit(self.fetch, self.next_page * PAGE_SIZE)] = self.next_page
             self.next_page += 1
         return bool(self.in_flight)
 
-    def _may_guess(self, needed: int) -> bool:
+    def _may_guess(self, needed: int, window: int) -> bool:
         """Whether one more page past the needed ones may be sent now (and counts it)."""
         if self.full_prefix <= needed:
             return False  # the needed pages may yet end the listing
         if self.batch_left == 0:
-            if self.batch < self.max_window and any(index > needed for index in self.in_flight.values()):
+            if self.batch < window and any(index > needed for index in self.in_flight.values()):
                 return False  # the last batch has not landed
             # As many pages as have landed full so far: 1, 2, 4, ... per round trip.
-            self.batch = self.batch_left = min(self.max_window, self.full_prefix + 1)
+            self.batch = self.batch_left = min(window, self.full_prefix + 1)
         self.batch_left -= 1
         return True
 

@@ -12,15 +12,20 @@ ALLOW_EMPTY_HELP = "The org really has no keys (or guardrails) yet: an empty lis
 
 def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: bool = False,
                   model_slugs: bool = True, allow_empty_org: bool = False, require_slugs: bool = False):
-    from orsync.collector import loaded_objects_frozen
-    from orsync.config.loader import load_config
-    from orsync.planner.read import build_plan, start_live_read
+    from orsync.config.forked_read import start_reading
+
+    pending = start_reading(config_file)  # first, before any thread: a child reads the YAML meanwhile
     from orsync.planner.live import ReadOnlyClient
+    from orsync.planner.read import build_plan, start_live_read
 
     with app.client() as client:
         reader = ReadOnlyClient(client) if read_only else client
         live = start_live_read(reader)  # the org is read while the file loads (bench/: 0.2 to 0.5 s)
-        loaded = load_config(config_file)
+        # Imported only now: the read's first requests are already waiting on the network.
+        from orsync.collector import loaded_objects_frozen
+        from orsync.config.loader import load_config
+
+        loaded = load_config(config_file, pending=pending)
         with loaded_objects_frozen():  # later collections skip the config (docs/performance.md)
             return build_plan(loaded, reader, base_url=app.target_label(client), catalog_checks=catalog_checks,
                               model_slugs=model_slugs, live=live.result, allow_empty_org=allow_empty_org,

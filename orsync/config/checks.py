@@ -36,7 +36,7 @@ def reference_problems(config: OrgConfig, source: SourceMap) -> list[Problem]:
                      [_in_workspace(m.id, scope) if m.id else None for m, scope in zip(members, member_scopes)]),
         *_workspace_member_duplicates(config, source),
         *_duplicates(source, "smoke", "name", "smoke test name", [s.name for s in config.smoke]),
-        *_guardrail_references(config),
+        *_guardrail_references(config, homes),
         *_absent_workspace_references(config),
         *_smoke_key_references(config),
     ]
@@ -90,19 +90,29 @@ def _workspace_member_duplicates(config: OrgConfig, source: SourceMap) -> Iterat
             seen.setdefault(folded, position)
 
 
-def _guardrail_references(config: OrgConfig) -> Iterator[Problem]:
+def _guardrail_references(config: OrgConfig, all_homes: dict[str, set[str | None]]) -> Iterator[Problem]:
     states = {_in_workspace(g.name, g.workspace): g.state for g in config.guardrails}
-    all_homes, present_homes = _guardrail_homes(config, present_only=False), _guardrail_homes(config, present_only=True)
+    present_homes = _guardrail_homes(config, present_only=True)
+    # Thousands of entries name the same few (guardrail, workspace) pairs: each pair is judged once.
+    judged: dict[tuple[str, str, str | None], str | None] = {}
     for section, entries in (("keys", config.keys), ("members", config.members)):
         for index, entry in enumerate(entries):
             if entry.guardrail is None or getattr(entry, "state", "present") == "absent":
                 continue
-            workspace = (entry.workspace if section == "keys"
-                         else _guardrail_workspace(all_homes, entry.guardrail, entry.workspace))
-            problem = (_other_workspace(present_homes, entry.guardrail, workspace) if section == "keys" else None) \
-                or _undeclared(_in_workspace(entry.guardrail, workspace), states, "guardrail", "")
-            if problem:
-                yield (section, index, "guardrail"), problem
+            pair = (section, entry.guardrail, entry.workspace)
+            if pair not in judged:
+                judged[pair] = _guardrail_problem(section, entry.guardrail, entry.workspace, states, all_homes,
+                                                  present_homes)
+            if judged[pair]:
+                yield (section, index, "guardrail"), judged[pair]
+
+
+def _guardrail_problem(section: str, name: str, workspace: str | None, states: dict[str, str],
+                       all_homes: dict[str, set[str | None]], present_homes: dict[str, set[str | None]]) -> str | None:
+    if section != "keys":
+        workspace = _guardrail_workspace(all_homes, name, workspace)
+    return (_other_workspace(present_homes, name, workspace) if section == "keys" else None) \
+        or _undeclared(_in_workspace(name, workspace), states, "guardrail", "")
 
 
 def _absent_workspace_references(config: OrgConfig) -> Iterator[Problem]:
@@ -127,6 +137,8 @@ def _other_workspace(present_homes: dict[str, set[str | None]], name: str, works
 
 
 def _smoke_key_references(config: OrgConfig) -> Iterator[Problem]:
+    if not config.smoke:
+        return
     states = {_in_workspace(key.name, key.workspace): key.state for key in config.keys}
     for index, test in enumerate(config.smoke):
         path = ("smoke", index, "key")

@@ -19,18 +19,17 @@ from pydantic import ValidationError
 from orsync.collector import collector_paused
 from orsync.config.checks import reference_problems
 from orsync.config.compact import share_fields_sets
+from orsync.config.file_text import MAX_FILE_BYTES, file_bytes, file_text
+from orsync.config.forked_read import PendingRead
 from orsync.config.messages import validation_problems
 from orsync.config.model import OrgConfig
 from orsync.config.source import FieldPath, Location, SourceMap, field_name
-from orsync.config.yaml_reader import SECRET_ADVICE, SECRET_SHAPE, parse
+from orsync.config.yaml_reader import parse, places_reader
 from orsync.errors import ConfigError
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+__all__ = ["EXTENSION_PREFIX", "MAX_FILE_BYTES", "LoadedConfig", "check_config", "load_config"]
+
 EXTENSION_PREFIX = "x-"  # top-level keys ignored by orsync: a home for YAML anchors
-# Characters YAML does not allow in a stream (YAML 1.1 "printable"): their presence means
-# the file is not text.
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_PRINTABLE_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7f))
 
 
 @dataclass(frozen=True)
@@ -56,53 +55,70 @@ class LoadedConfig:
         return self.source.error(path, message)
 
 
-def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> LoadedConfig:
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
+                pending: PendingRead | None = None) -> LoadedConfig:
     """Read, interpolate (from `env`, default os.environ) and validate the org file; the first
-    problem in the file is raised, counting the others (`orsync validate` lists them all)."""
-    loaded, problems = check_config(path, env)
+    problem in the file is raised, counting the others (`orsync validate` lists them all).
+    `pending`: the file as a child read it (orsync.config.forked_read.start_reading)."""
+    loaded, problems = check_config(path, env, pending=pending)
     if problems:
         raise _first_of(problems)
     assert loaded is not None
     return loaded
 
 
-def check_config(path: str | os.PathLike[str],
-                 env: Mapping[str, str] | None = None) -> tuple[LoadedConfig | None, list[ConfigError]]:
+def check_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
+                 pending: PendingRead | None = None) -> tuple[LoadedConfig | None, list[ConfigError]]:
     """The validated file, or every problem found in it, in file order.
 
     A file that cannot be read as YAML has one problem (reading stops there); otherwise every
     field's problem is listed, and the references across entries once the fields are valid.
     """
-    file = str(path)
+    if pending is not None:
+        pending.wait(str(path), env)  # the collector runs meanwhile (forked_read.PendingRead.wait)
+    # One pause for the whole load: each time the collector resumes, its first pass walks every
+    # object built meanwhile (some 2 million at 100,000 keys, 0.3 s each time).
+    with collector_paused():
+        return _checked(path, str(path), env, pending)
+
+
+def _checked(path: str | os.PathLike[str], file: str, env: Mapping[str, str] | None,
+             pending: PendingRead | None) -> tuple[LoadedConfig | None, list[ConfigError]]:
     text = None
     try:
-        data = _file_bytes(Path(path), file)
-        text = _text(data, file)
-        _refuse_secrets(text, file)
-        with collector_paused():
+        done = pending.take(file, env) if pending is not None else None
+        if done is not None:  # read by a child: the same data, the same places when asked
+            digest, text, root = done.sha256, done.text, done.data
+            source = SourceMap(file, places_reader(text, done.env, _error_factory(file)))
+        else:
+            data = file_bytes(Path(path), file)
+            text = file_text(data, file)
+            digest = hashlib.sha256(data).hexdigest()
             root, source = _read(text, file, env)
-            top = _top_level(root, source)
+        top = _top_level(root, source)
     except ConfigError as exc:
         return None, [_with_tab_hint(exc, text)]
-    with collector_paused():
-        try:
-            model = OrgConfig.model_validate(top)
-        except ValidationError as exc:
-            return None, _located(validation_problems(exc), source)
+    try:
+        model = OrgConfig.model_validate(top)
+    except ValidationError as exc:
+        return None, _located(validation_problems(exc), source)
     problems = reference_problems(model, source)
     if problems:
         return None, _located(problems, source)
     share_fields_sets(model)  # 0.7 KB less per entry (orsync/config/compact.py)
-    return LoadedConfig(Path(path), hashlib.sha256(data).hexdigest(), model, source), []
+    return LoadedConfig(Path(path), digest, model, source), []
 
 
 def _read(text: str, file: str, env: Mapping[str, str] | None) -> tuple[Any, SourceMap]:
+    root, places = parse(text, os.environ if env is None else env, _error_factory(file))
+    return root, SourceMap(file, places)
+
+
+def _error_factory(file: str):
     def problem(message: str, location: Location, field_path: FieldPath) -> ConfigError:
         line, column = location
         return ConfigError(message, file=file, line=line, column=column, field=field_name(field_path))
-
-    root, places = parse(text, os.environ if env is None else env, problem)
-    return root, SourceMap(file, places)
+    return problem
 
 
 def _with_tab_hint(error: ConfigError, text: str | None) -> ConfigError:
@@ -124,58 +140,6 @@ def _with_tab_hint(error: ConfigError, text: str | None) -> ConfigError:
 def _context_lines(message: str) -> list[int]:
     found = re.search(r"at line (\d+)\)$", message)
     return [int(found.group(1))] if found else []
-
-
-def _file_bytes(path: Path, file: str) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError("no such file", file=file) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not an org file", file=file) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"too large for an org file (over {MAX_FILE_BYTES // 2**20} MiB)", file=file)
-    return data
-
-
-def _text(data: bytes, file: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, column = _position(data, exc.start, b"\n")
-        raise ConfigError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); is this a binary file?",
-                          file=file, line=line, column=column) from None
-    bad = _NOT_PRINTABLE.search(text) if _may_hold_control_characters(data, text) else None
-    if bad:
-        line, column = _position(text, bad.start(), "\n")
-        raise ConfigError(f"not a text file: control character U+{ord(bad.group()):04X}",
-                          file=file, line=line, column=column)
-    return text
-
-
-def _may_hold_control_characters(data: bytes, text: str) -> bool:
-    # An ASCII file is checked by deleting its allowed bytes (C speed, 10 times faster than the
-    # pattern): anything left over is a control character.
-    return not text.isascii() or bool(data.translate(None, _PRINTABLE_ASCII))
-
-
-def _refuse_secrets(text: str, file: str) -> None:
-    # Anywhere, comments included: a secret committed in a comment has leaked all the same.
-    # The message never repeats the secret. (The plain substring test first: the pattern's
-    # look-behind makes a search of a large file 20 times slower.)
-    found = SECRET_SHAPE.search(text) if "sk-or-" in text else None
-    if found:
-        line, column = _position(text, found.start(), "\n")
-        raise ConfigError(f"a value shaped like an OpenRouter secret (sk-or-...); {SECRET_ADVICE}",
-                          file=file, line=line, column=column)
-
-
-def _position(text: str | bytes, offset: int, newline: Any) -> Location:
-    line_start = text.rfind(newline, 0, offset) + 1
-    return text.count(newline, 0, offset) + 1, offset - line_start + 1
 
 
 def _top_level(root: Any, source: SourceMap) -> dict[str, Any]:

@@ -34,7 +34,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ErrorFactory = Callable[[str, Location, FieldPath], Exception]
 Places = Callable[[], dict[FieldPath, Location]]
 
-__all__ = ["MAX_DEPTH", "MAX_VALUES", "SECRET_ADVICE", "SECRET_SHAPE", "parse", "read_with_places"]
+__all__ = ["MAX_DEPTH", "MAX_VALUES", "SECRET_ADVICE", "SECRET_SHAPE", "parse", "places_reader", "read_fast",
+           "read_with_places"]
 
 
 def parse(text: str, env: Mapping[str, str], error: ErrorFactory) -> tuple[Any, Places]:
@@ -43,13 +44,24 @@ def parse(text: str, env: Mapping[str, str], error: ErrorFactory) -> tuple[Any, 
     for a problem in the file."""
     env = dict(env)  # the places are read later, with the same values
     try:
-        data = read_data(_events(text), env, max_depth=MAX_DEPTH, max_values=MAX_VALUES)
+        data = read_fast(text, env)
     except (Unsupported, yaml.YAMLError):
         # Something to report (or rare enough to leave to the full reader): it raises the
         # located error, or reads the file with its places.
         data, places = read_with_places(text, env, error)
         return data, lambda: places
-    return data, lambda: read_with_places(text, env, error)[1]
+    return data, places_reader(text, env, error)
+
+
+def read_fast(text: str, env: Mapping[str, str]) -> Any:
+    """The document's data, keeping no places; raises Unsupported or a YAMLError at the first
+    sign of a problem (then only the full reader can say where it is)."""
+    return read_data(_events(text), env, max_depth=MAX_DEPTH, max_values=MAX_VALUES)
+
+
+def places_reader(text: str, env: Mapping[str, str], error: ErrorFactory) -> Places:
+    """The function that reads the place of each field path of a file already read."""
+    return lambda: read_with_places(text, env, error)[1]
 
 
 def _events(text: str):

@@ -16,20 +16,32 @@ from orsync.planner.plan import Change, Plan, Unmanaged
 from orsync.planner.resolve import Resolution
 from orsync.resources import KINDS, KINDS_BY_NAME, LISTINGS
 from orsync.resources.base import Desired, LiveObject, ResourceKind
+from orsync.resources.prepared import Prepared, use_prepared
+from orsync.resources.prepared import prepare_desired as prepare_config_half
+
+
+def prepare_desired(loaded) -> Prepared:
+    """The half of a plan that needs only the file (orsync.resources.prepared): computed while
+    the org is read, and handed to plan_from_state as `prepared`."""
+    with collector_paused():
+        return prepare_config_half(loaded.model)
 
 
 def plan_from_state(loaded, state: LiveState, *, base_url: str = "", model_slugs=None,
-                    proven_leftovers=None) -> Plan:
+                    proven_leftovers=None, prepared: Prepared | None = None) -> Plan:
     """`model_slugs` (orsync.planner.slugs) maps model ids to canonical slugs; None: as written.
-    `proven_leftovers`: live id -> namesakes.Proof, objects this tool can prove it left behind."""
+    `proven_leftovers`: live id -> namesakes.Proof, objects this tool can prove it left behind.
+    `prepared`: prepare_desired(loaded), if it was computed already (the plan is the same)."""
     with collector_paused():
-        return _plan(loaded, state, base_url, model_slugs, proven_leftovers or {})
+        return _plan(loaded, state, base_url, model_slugs, proven_leftovers or {}, prepared)
 
 
-def _plan(loaded, state: LiveState, base_url: str, model_slugs=None, proven_leftovers=None) -> Plan:
+def _plan(loaded, state: LiveState, base_url: str, model_slugs=None, proven_leftovers=None,
+          prepared: Prepared | None = None) -> Plan:
     config = loaded.model
     resolution = Resolution(state=state, config_source=loaded, model_slugs=model_slugs,
                             proven_leftovers=proven_leftovers or {})
+    use_prepared(resolution, prepared)
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     for kind in KINDS:
@@ -52,21 +64,19 @@ def apply_step(change: Change) -> int:
 def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[Change], list[Unmanaged]]:
     desired = kind.desired(config, resolution)
     live = kind.live(resolution.state, resolution)
-    by_id = {obj.id: obj for obj in live}
-    pinned = {want.pin for want in desired if want.pin}
-    by_name: dict[str, list[LiveObject]] = defaultdict(list)
-    for obj in live:
-        if obj.id not in pinned:
-            by_name[obj.name].append(obj)
-    matches = [_match(kind, want, by_id, by_name, resolution) for want in desired]
+    matches, pinned = _matches(kind, desired, live, resolution)
     _refuse_live_namesakes(kind, resolution)
     claimed = {match.id for match in matches if match} | pinned
     if kind.scope_field:
         desired = _moved_by_hand(kind, desired, matches, live, claimed, resolution)
     changes = []
+    live_ids, address = resolution.live_ids, kind.address
     for want, match in zip(desired, matches):
-        resolution.live_ids[kind.address(want.name)] = match.id if match else None
-        change = _change_for(kind, want, match, resolution)
+        want_address = address(want.name)
+        live_ids[want_address] = match.id if match else None
+        if match is not None and want.present and want.fields.items() <= match.fields.items():
+            continue   # in sync, the usual case: decided without building anything
+        change = _change_for(kind, want, match, resolution, want_address)
         if change:
             changes.append(change)
     for name, obj, reason in resolution.leftovers:
@@ -88,6 +98,31 @@ def diff_kind(kind: ResourceKind, config, resolution: Resolution) -> tuple[list[
     return changes, unmanaged
 
 
+def _matches(kind, desired: list[Desired], live: list[LiveObject],
+             resolution) -> tuple[list[LiveObject | None], set[str]]:
+    """The live object each entry is (None: none yet), and the ids entries pin."""
+    pinned = {want.pin for want in desired if want.pin}
+    by_name: dict[str, list[LiveObject]] = defaultdict(list)
+    for obj in live:
+        if obj.id not in pinned:
+            by_name[obj.name].append(obj)
+    if pinned or resolution.proven_leftovers:
+        by_id = {obj.id: obj for obj in live}
+        return [_match(kind, want, by_id, by_name, resolution) for want in desired], pinned
+    # No pin and no proof to weigh, the usual case: one lookup per entry; namesakes alone are
+    # weighed (proven_namesakes, as _match does).
+    matches: list[LiveObject | None] = []
+    for want in desired:
+        candidates = by_name.get(want.name)
+        if candidates is not None and len(candidates) > 1:
+            candidates = proven_namesakes(want, candidates, resolution)
+            if len(candidates) > 1:
+                resolution.namesakes.append((want, candidates))   # every one is reported, see below
+                candidates = None
+        matches.append(candidates[0] if candidates else None)
+    return matches, pinned
+
+
 def _refuse_live_namesakes(kind, resolution) -> None:
     """Entries whose name several live objects hold: one error, located at the first, naming all."""
     found, resolution.namesakes = resolution.namesakes, []
@@ -98,6 +133,8 @@ def _refuse_live_namesakes(kind, resolution) -> None:
 
 def _refuse_duplicate_names(kind, desired: list[Desired], matches: list[LiveObject | None],
                             live: list[LiveObject], changes: list[Change], resolution) -> None:
+    if not any(want.pin and want.present for want in desired):
+        return   # only a pinned entry can rename its object onto a name another holds
     matched = {want.name: match for want, match in zip(desired, matches) if match}
     deleted = {change.live_id for change in changes if change.action == "delete"}
     problem = duplicate_name_problem(kind, desired, matched, live, deleted)
@@ -167,15 +204,16 @@ def _match(kind, want: Desired, by_id, by_name, resolution) -> LiveObject | None
             raise resolution.error_at(want.source + (kind.id_attribute,),
                                       f"no live {kind.kind} has {kind.id_attribute} {want.pin}")
         return match
-    candidates = proven_namesakes(want, by_name.get(want.name, []), resolution)
+    candidates = by_name.get(want.name, [])
+    if resolution.proven_leftovers or len(candidates) > 1:   # else there is nothing to weigh
+        candidates = proven_namesakes(want, candidates, resolution)
     if len(candidates) > 1:
         resolution.namesakes.append((want, candidates))   # every one is reported, see below
         return None
     return candidates[0] if candidates else None
 
 
-def _change_for(kind, want: Desired, match: LiveObject | None, resolution) -> Change | None:
-    address = kind.address(want.name)
+def _change_for(kind, want: Desired, match: LiveObject | None, resolution, address: str) -> Change | None:
     if not want.present:
         if match is None:
             return None
@@ -219,6 +257,8 @@ def _refuse_uncreatable(kind, want: Desired, body: dict[str, Any], resolution) -
 
 def changed_fields(wanted: dict[str, Any], live: dict[str, Any]) -> list[str]:
     """Managed fields whose values differ; lists compare as sets (DeepDiff ignore_order)."""
+    if wanted.items() <= live.items():   # the usual case, in one C-level pass
+        return []
     if {name: live.get(name) for name in wanted} == wanted:
         return []
     return sorted(name for name, value in wanted.items() if not same_value(value, live.get(name)))

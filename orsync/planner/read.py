@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from orsync.errors import OrsyncError
-from orsync.planner.diff import plan_from_state
+from orsync.planner.diff import Prepared, plan_from_state, prepare_desired
 from orsync.planner.live import LiveState, complete_live_state, read_live_state
 from orsync.planner.plan import Plan
 from orsync.planner.read_checks import check_listings, with_base_url_hint
@@ -48,14 +48,18 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
     `proofs(state)` gives the live objects this tool can prove it left behind (apply's intent
     records); `allow_empty_org` lets an empty listing stand for an empty org (read_checks.py).
     `live()` gives the live state of a read already under way (start_live_read); without it
-    the org is read now.
+    the org is read now. While a read is under way, the half of the plan that needs only the
+    file is computed (diff.prepare_desired), so that after the read only the live half is left.
     """
     read = with_base_url_hint(live or (lambda: read_live_state(client, config=loaded.model)), client)
     # The slug map and the catalog checks read one public GET /models between them.
     catalog = SharedCatalog(client) if model_slugs and catalog_checks else client
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-slugs") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="orsync-catalog") as pool:
         slugs = pool.submit(read_model_slugs, catalog) if model_slugs and names_models(loaded.model) else None
-        warnings, state = _read_with_catalog(loaded, catalog, read) if catalog_checks else ([], read())
+        checked = pool.submit(_check_catalog, loaded, catalog) if catalog_checks else None
+        # While the org is read (in other threads), the half of the plan that needs only the file.
+        prepared = _prepared(loaded) if live is not None else None
+        warnings, state = _read_checked(read, checked)
         slug_map, slug_warnings = slugs.result() if slugs else (None, [])
     if require_slugs and slug_warnings:
         raise OrsyncError(f"cannot tell drift from naming: {slug_warnings[0]}")
@@ -63,21 +67,34 @@ def read_and_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = 
     state = complete_live_state(client, state, loaded.model)   # a read started before the file
     check_listings(loaded, state, allow_empty_org=allow_empty_org)
     plan = plan_from_state(loaded, state, base_url=base_url, model_slugs=slug_map,
-                           proven_leftovers=proofs(state) if proofs else None)
+                           proven_leftovers=proofs(state) if proofs else None, prepared=prepared)
     warnings += [] if model_slugs else as_written_warnings(plan.changes)
     return (replace(plan, warnings=plan.warnings + tuple(warnings)) if warnings else plan), state
 
 
-def _read_with_catalog(loaded, client, read: Callable[[], LiveState]) -> tuple[list[str], LiveState]:
-    """The catalog checks' warnings and the live state, read at the same time; an unknown
-    model or provider is the error that counts, even when reading the org failed too."""
+def _prepared(loaded) -> Prepared | None:
+    """prepare_desired(loaded), or None when the file has a problem that it meets: the plan
+    meets it again in its turn, so that errors come in the order they always did."""
+    try:
+        return prepare_desired(loaded)
+    except OrsyncError:
+        return None
+
+
+def _check_catalog(loaded, client) -> list[str]:
     from orsync.catalog_check import check_catalog
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-catalog") as pool:
-        checked = pool.submit(check_catalog, loaded, client)
-        try:
-            state = read()
-        except OrsyncError:
-            checked.result()
-            raise
-        return checked.result(), state
+    return check_catalog(loaded, client)
+
+
+def _read_checked(read: Callable[[], LiveState], checked: Future | None) -> tuple[list[str], LiveState]:
+    """The catalog checks' warnings and the live state, read at the same time; an unknown
+    model or provider is the error that counts, even when reading the org failed too."""
+    if checked is None:
+        return [], read()
+    try:
+        state = read()
+    except OrsyncError:
+        checked.result()
+        raise
+    return checked.result(), state

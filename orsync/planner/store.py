@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from orsync.errors import OrsyncError
 from orsync.planner.plan import Plan
@@ -19,9 +20,11 @@ def save_plan(plan: Plan, path: str) -> None:
     os.replace(temp_name, target)
 
 
-def load_plan(path: str) -> Plan:
+def load_plan(path: str, data: Any = None) -> Plan:
+    """The plan saved in `path`; `data`: its JSON, when plan_json has already parsed it."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data is None:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
         return Plan.from_json(data)
     except OSError as exc:
         raise OrsyncError(f"{path}: cannot read the plan: {exc.strerror}") from None
@@ -31,9 +34,16 @@ def load_plan(path: str) -> Plan:
 
 def looks_like_plan(path: str) -> bool:
     """`orsync apply X` takes a config or a saved plan; a plan is JSON with format_version."""
+    return plan_json(path) is not None
+
+
+def plan_json(path: str) -> Any:
+    """The parsed JSON of the saved plan at `path`, or None when it is not one (looks_like_plan);
+    apply hands it to load_plan rather than parsing a large plan twice."""
     if not path.endswith(".json"):
-        return False
+        return None
     try:
-        return "format_version" in json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return None
+    return data if "format_version" in data else None

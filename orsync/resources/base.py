@@ -183,16 +183,24 @@ class ResourceKind:
         return value
 
     def normalise_all(self, values: dict[str, Any]) -> dict[str, Any]:
+        return self.normalised_in_place(dict(values))
+
+    def normalised_in_place(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values`, a dict the caller built and owns, with its typed fields normalised."""
         # Only the typed fields need work: the rest pass through untouched (a plan of a
         # 10,000-key org normalises some 150,000 values, so the loop visits as few as it can).
-        normalised = dict(values)
-        for name in values.keys() & self.typed_fields:
-            normalised[name] = self.normalise(name, values[name])
-        return normalised
+        for name in self.typed_order:
+            if name in values:
+                values[name] = self.normalise(name, values[name])
+        return values
 
     @cached_property
     def typed_fields(self) -> frozenset[str]:
         return self.set_fields | self.number_fields | self.time_fields
+
+    @cached_property
+    def typed_order(self) -> tuple[str, ...]:
+        return tuple(sorted(self.typed_fields))
 
     def address(self, name: str) -> str:
         return f"{self.kind}.{name}"
@@ -282,6 +290,11 @@ class ResourceKind:
                      proposed: dict[str, Any], name: str = "") -> dict[str, Any]:
         """What apply sends; by default the fields the planner proposes."""
         return proposed
+
+    def prepare(self, config, scopes) -> Any:
+        """The config half of `desired`, computed before the live org is read (prepared.py):
+        None for a kind with little to prepare. `scopes` answers only `scope_of_slug`."""
+        return None
 
     # Reading: every kind says what the config wants and what is live. Writing: keys and
     # guardrails add create/update/delete; assignments add assign/unassign (batched by apply).

@@ -169,17 +169,22 @@ class GuardrailFieldRules:
         None: as written)."""
         if slugs is None:
             return objects
-        return [replace(obj, fields=self.with_canonical_models(obj.fields, slugs)) for obj in objects]
+        mapped = []
+        for obj in objects:
+            fields = self.with_canonical_models(obj.fields, slugs)
+            mapped.append(obj if fields is obj.fields else replace(obj, fields=fields))
+        return mapped
 
     def with_canonical_models(self, fields: dict[str, Any], slugs: Any) -> dict[str, Any]:
-        """`fields` with model lists as canonical slugs (a set again: two ids may share one)."""
+        """`fields` with model lists as canonical slugs (a set again: two ids may share one);
+        `fields` itself when they are already (most are: the object is kept, not copied)."""
         if slugs is None or not fields.keys() & set(MODEL_LIST_FIELDS):
             return fields
         mapped = dict(fields)
         for name in MODEL_LIST_FIELDS:
             if mapped.get(name) is not None:
                 mapped[name] = sorted({slugs.canonical(model) for model in mapped[name]})
-        return mapped
+        return fields if mapped == fields else mapped
 
     def with_live_zdr(self, fields: dict[str, Any]) -> dict[str, Any]:
         return {**fields, "enforce_zdr": live_enforce_zdr(fields)}

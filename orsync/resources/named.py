@@ -8,10 +8,14 @@ workspace: an object's plan name is `name` in the default workspace and `slug/na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cached_property
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from orsync.resources.base import Desired, LiveObject, ResourceKind
+from orsync.resources.prepared import prepared_for
 from orsync.resources.scopes import file_scopes, qualified, scopes_of
 
 WORKSPACE_FIELD = "workspace"
@@ -24,39 +28,56 @@ class NamedKind(ResourceKind):
     prunable = True
     scope_field = WORKSPACE_FIELD
 
-    def desired(self, config, resolution) -> list[Desired]:
-        scopes = scopes_of(resolution)
-        wanted = []
+    def prepare(self, config, scopes) -> tuple[list[Desired], list[tuple[int, str]]]:
+        """The entries as Desired objects, and (index, workspace) of each present entry in a
+        workspace the file does not declare (whether it is live is for `desired` to say)."""
+        wanted, undeclared = [], []
         declared = {workspace.slug for workspace in config.workspaces if workspace.state == "present"}
+        normalise = self.normalised_in_place
         for index, spec in enumerate(getattr(config, self.section)):
             scope = scopes.scope_of_slug(spec.workspace)
-            if spec.state == "present" and scope is not None and scope not in declared and scopes.live_id(scope) is None:
+            present = spec.state == "present"
+            if present and scope is not None and scope not in declared:
+                undeclared.append((index, scope))
+            fields = {"name": spec.name, **spec.managed_fields()}
+            if spec.workspace is not None and "workspace" in spec.model_fields_set:
+                fields[WORKSPACE_FIELD] = spec.workspace
+            wanted.append(Desired(name=qualified(spec.name, scope), fields=normalise(fields),
+                                  present=present, pin=getattr(spec, self.id_attribute),
+                                  source=(self.section, index), scope=scope, local=spec.name))
+        return wanted, undeclared
+
+    def desired(self, config, resolution) -> list[Desired]:
+        wanted, undeclared = prepared_for(self, config, resolution)
+        scopes = scopes_of(resolution)
+        for index, scope in undeclared:
+            if scopes.live_id(scope) is None:
                 raise resolution.error_at((self.section, index, WORKSPACE_FIELD),
                                           f"workspace {scope!r} is neither in the org nor declared under workspaces")
-            fields = {"name": spec.name, **spec.managed_fields()}
-            if "workspace" in spec.model_fields_set and spec.workspace is not None:
-                fields[WORKSPACE_FIELD] = spec.workspace
-            wanted.append(Desired(name=qualified(spec.name, scope), fields=self.normalise_all(fields),
-                                  present=spec.state == "present", pin=getattr(spec, self.id_attribute),
-                                  source=(self.section, index), scope=scope, local=spec.name))
         return wanted
 
     def live(self, state, resolution) -> list[LiveObject]:
         scopes = scopes_of(resolution)
         hidden = self.hidden_ids(state)
+        id_attribute, live_fields, known = self.id_attribute, self.live_fields, scopes.known
+        where: dict[Any, tuple[str | None, str | None]] = {}   # workspace id -> (scope, slug), once each
         objects = []
         for obj in state.rows(self.section):
-            live_id = getattr(obj, self.id_attribute)
+            live_id = getattr(obj, id_attribute)
             if live_id in hidden:
                 continue
-            fields = self.live_fields(obj)
-            scope = scopes.scope_of_id(getattr(obj, WORKSPACE_ID, None))
-            if scopes.known:
+            fields = live_fields(obj)
+            workspace_id = getattr(obj, WORKSPACE_ID, None)
+            if workspace_id not in where:
+                scope = scopes.scope_of_id(workspace_id)
+                where[workspace_id] = (scope, scopes.slug(scope))
+            scope, slug = where[workspace_id]
+            if known:
                 # The workspace is part of what a saved plan's fingerprint covers: a move is a change.
-                fields[WORKSPACE_FIELD] = scopes.slug(scope)
+                fields[WORKSPACE_FIELD] = slug
             # Built once, in place: this runs for every listed key (100,000 in a large org).
             objects.append(LiveObject(id=live_id, name=qualified(obj.name, scope), fields=fields, scope=scope,
-                                      local=obj.name, digest_key=self.id_attribute))
+                                      local=obj.name, digest_key=id_attribute))
         return objects
 
     def hidden_ids(self, state) -> set[str]:
@@ -65,7 +86,17 @@ class NamedKind(ResourceKind):
 
     def live_fields(self, obj: Any) -> dict[str, Any]:
         """A listed object's managed fields, normalised: a new dict, the caller's to extend."""
-        return self.normalise_all({name: getattr(obj, name, None) for name in self.managed})
+        try:
+            values = dict(zip(self.managed, self._managed_getter(obj)))
+        except AttributeError:   # a row without some field (a stand-in built by hand): None
+            values = {name: getattr(obj, name, None) for name in self.managed}
+        return self.normalised_in_place(values)
+
+    @cached_property
+    def _managed_getter(self) -> Callable[[Any], tuple]:
+        """The managed fields of a row as a tuple, in one call (they are read for every row)."""
+        getter = attrgetter(*self.managed)
+        return getter if len(self.managed) > 1 else (lambda obj: (getter(obj),))
 
     def live_object(self, obj: Any) -> LiveObject:
         """A listed object as the planner sees it, its workspace aside (export reads its fields)."""

@@ -13,8 +13,9 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from orsync.emulator.routes.dispatch import ApiFailure, Call, route
-from orsync.emulator.routes.validation import Field, fail, page, validate_body
+from orsync.emulator.routes.dispatch import ApiFailure, Call, EmulatorResponse, route
+from orsync.emulator.routes.validation import Field, fail, page_window, validate_body
+from orsync.emulator.store.rendered import json_text
 from orsync.emulator.store.windows import INTERVALS, iso_time
 
 ROUTES: list = []
@@ -43,8 +44,10 @@ EXCHANGE_REQUEST = {
 
 
 @route("GET", "/organization/members", auth="management")
-def list_members(call: Call) -> dict:
-    return page(list(call.state.members.values()), call.query, lambda m: m.public())
+def list_members(call: Call) -> EmulatorResponse:
+    rows, total = call.state.member_rows(*page_window(call.query))
+    return EmulatorResponse.listing(call.state.members.rendered(rows, lambda m: json_text(m.public())),
+                                    total)
 
 
 @route("GET", "/credits", auth="management")

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orsync.emulator.routes.dispatch import ApiFailure, Call, route
+from orsync.emulator.routes.dispatch import ApiFailure, Call, EmulatorResponse, route
 from orsync.emulator.routes.guardrails import assignable_guardrail, existing_guardrail
 from orsync.emulator.routes.scoping import effective_workspace_id
 from orsync.emulator.routes.validation import Field, query_integer, validate_body
 from orsync.emulator.store.records import GuardrailRecord
+from orsync.emulator.store.rendered import json_text
 from orsync.emulator.store.state import EmulatorState
 from orsync.emulator.store.windows import iso_time
 
@@ -29,47 +30,68 @@ ROUTES: list = []
 _IDS = Field("array", min_length=1, items=Field("string", min_length=1))
 
 
-def _key_rows(call: Call, guardrail_id: str | None) -> dict:
-    keys = call.state.keys
+def _key_rows(call: Call, guardrail_id: str | None) -> EmulatorResponse:
     dropped = call.app.shapes.deleted_key_rows(guardrail_id)
-    return _page(call, "keys", guardrail_id, dropped, lambda a: a.public(keys[a.key_hash]))
+    return _page(call, "keys", guardrail_id, dropped)
 
 
-def _member_rows(call: Call, guardrail_id: str | None) -> dict:
-    org = call.state.organization_id
-    return _page(call, "members", guardrail_id, 0, lambda a: a.public(org))
+def _member_rows(call: Call, guardrail_id: str | None) -> EmulatorResponse:
+    return _page(call, "members", guardrail_id, 0)
 
 
-def _page(call: Call, kind: str, guardrail_id: str | None, dropped: int,
-          render: Callable[[Any], dict]) -> dict:
+def _page(call: Call, kind: str, guardrail_id: str | None, dropped: int) -> EmulatorResponse:
     """A `{"data", "total_count"}` page of one guardrail's rows (None: every guardrail), oldest
     first, behind `dropped` rows that count and take places but are never shown. The store
     pages in SQL: a page costs the same at any offset."""
     offset = query_integer(call.query, "offset", 0, minimum=0)
     limit = query_integer(call.query, "limit", 50, minimum=1, maximum=100)
     start, end = max(offset - dropped, 0), max(offset + limit - dropped, 0)
-    rows, total = call.state.assignment_page(kind, guardrail_id, start, max(end - start, 1))
-    shown = rows[:end - start]
-    return {"data": [render(r) for r in shown], "total_count": total + dropped}
+    rows, total = call.state.assignment_rows(kind, guardrail_id, start, max(end - start, 1))
+    rows = rows[:end - start]
+    if kind == "members":
+        texts = call.state.member_assignments.rendered(
+            rows, lambda assignment, org: json_text(assignment.public(org)))
+    else:
+        texts = _key_assignment_texts(call, rows)
+    return EmulatorResponse.listing(texts, total + dropped)
+
+
+def _key_assignment_texts(call: Call, rows: list[tuple]) -> list[str]:
+    """Each key assignment's text, with its key's name and label (from the key's row, which
+    came with it). A key held in this transaction may differ from its row: it is shown as
+    held, and that text is not kept."""
+    keys = call.state.keys
+    held = set(keys.held)  # taken before rendering, which holds the keys it reads
+    if held:
+        rows = [(ident, data, None) if ident in held else (ident, data, key)
+                for ident, data, key in rows]
+
+    def render(assignment: Any, key_row: str | None) -> str:
+        key_hash = assignment.key_hash
+        key = keys.materialise(key_hash, key_row) if key_row else keys[key_hash]
+        return json_text(assignment.public(key))
+
+    return call.state.key_assignments.rendered(rows, render,
+                                               keep=lambda assignment: assignment.key_hash not in held)
 
 
 @route("GET", "/guardrails/assignments/keys", auth="management")
-def list_all_key_assignments(call: Call) -> dict:
+def list_all_key_assignments(call: Call) -> EmulatorResponse:
     return _key_rows(call, None)
 
 
 @route("GET", "/guardrails/assignments/members", auth="management")
-def list_all_member_assignments(call: Call) -> dict:
+def list_all_member_assignments(call: Call) -> EmulatorResponse:
     return _member_rows(call, None)
 
 
 @route("GET", "/guardrails/{id}/assignments/keys", auth="management")
-def list_key_assignments(call: Call) -> dict:
+def list_key_assignments(call: Call) -> EmulatorResponse:
     return _key_rows(call, existing_guardrail(call).id)
 
 
 @route("GET", "/guardrails/{id}/assignments/members", auth="management")
-def list_member_assignments(call: Call) -> dict:
+def list_member_assignments(call: Call) -> EmulatorResponse:
     return _member_rows(call, existing_guardrail(call).id)
 
 

@@ -18,6 +18,7 @@ import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +51,14 @@ class EmulatorResponse:
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> EmulatorResponse:
         return cls(status, {"content-type": "application/json", **(headers or {})},
                    json.dumps(payload).encode())
+
+    @classmethod
+    def listing(cls, items: list[str], total: int | None = None) -> EmulatorResponse:
+        """A 200 page `{"data": [...]}` (and `"total_count"`) from its objects' JSON texts:
+        the bytes `json(200, {...})` writes for the same objects, without decoding them."""
+        tail = "]}" if total is None else f'], "total_count": {int(total)}}}'
+        return cls(200, {"content-type": "application/json"},
+                   ('{"data": [' + ", ".join(items) + tail).encode())
 
     @classmethod
     def stream(cls, chunks: Iterable[bytes], status: int = 200) -> EmulatorResponse:
@@ -129,7 +138,7 @@ class Route:
     handler: Handler
     errors: ErrorFormat = "openrouter"
 
-    @property
+    @cached_property  # read for every route on every request: split once
     def segments(self) -> tuple[str, ...]:
         return tuple(self.template.strip("/").split("/"))
 
@@ -190,10 +199,17 @@ class Router:
             if declared.name in seen:
                 raise ValueError(f"route declared twice: {declared.name}")
             seen.add(declared.name)
+        # A template without parameters, asked for by its own method, is the route the scan
+        # below would find first (static segments sort first): found by one lookup instead.
+        self._static = {(r.method, r.segments): r for r in self.routes
+                        if not any(s.startswith("{") for s in r.segments)}
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and its path parameters; ApiFailure 404 (no path) or 405 (wrong method)."""
         parts = _parts(path)
+        static = self._static.get((method.upper(), parts))
+        if static is not None:
+            return static, {}
         path_known = False
         for candidate in self.routes:
             params = candidate.match(parts)

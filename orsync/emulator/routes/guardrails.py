@@ -12,7 +12,7 @@ provider docs/resources/workspace_default_guardrail.md).
 from __future__ import annotations
 
 from orsync.emulator.routes.catalog import catalog
-from orsync.emulator.routes.dispatch import ApiFailure, Call, route
+from orsync.emulator.routes.dispatch import ApiFailure, Call, EmulatorResponse, route
 from orsync.emulator.routes.guardrail_rules import CREATABLE, UPDATABLE, check_rules, stored_values
 from orsync.emulator.routes.scoping import (
     creation_workspace, default_guardrail_name, listing_workspace, without_workspace,
@@ -20,6 +20,7 @@ from orsync.emulator.routes.scoping import (
 )
 from orsync.emulator.routes.validation import query_integer, validate_body
 from orsync.emulator.store.records import GuardrailRecord
+from orsync.emulator.store.rendered import json_text
 from orsync.emulator.store.windows import iso_time
 
 ROUTES: list = []
@@ -31,14 +32,15 @@ NOT_ASSIGNABLE = "A workspace default guardrail cannot be assigned to keys or me
 
 
 @route("GET", "/guardrails", auth="management")
-def list_guardrails(call: Call) -> dict:
+def list_guardrails(call: Call) -> EmulatorResponse:
     workspace_id = listing_workspace(call)
     offset = query_integer(call.query, "offset", 0, minimum=0)
     limit = query_integer(call.query, "limit", 50, minimum=1, maximum=100)
     # A workspace's default guardrail shows only when the listing names that workspace.
     scoped = bool(call.query.get("workspace_id"))
-    rows, total = call.state.guardrails_in(workspace_id, offset, limit, include_defaults=scoped)
-    return {"data": [g.public() for g in rows], "total_count": total}
+    rows, total = call.state.guardrail_rows(workspace_id, offset, limit, include_defaults=scoped)
+    texts = call.state.guardrails.rendered(rows, lambda g: json_text(g.public()))
+    return EmulatorResponse.listing(texts, total)
 
 
 @route("POST", "/guardrails", auth="management")

@@ -13,7 +13,8 @@ regions, free-model allowance, and every spend layer over it (`inference/budgets
 from __future__ import annotations
 
 from orsync.emulator.store.records import KeyRecord
-from orsync.emulator.routes.dispatch import ApiFailure, Call, route
+from orsync.emulator.store.rendered import json_text
+from orsync.emulator.routes.dispatch import ApiFailure, Call, EmulatorResponse, route
 from orsync.emulator.inference.budgets import effective, spend_layers
 from orsync.emulator.inference.ledger import free_requests_today
 from orsync.emulator.routes.scoping import (
@@ -47,14 +48,17 @@ DATA_REGIONS = ["global"]
 
 
 @route("GET", "/keys", auth="management")
-def list_keys(call: Call) -> dict:
+def list_keys(call: Call) -> EmulatorResponse:
     offset = query_integer(call.query, "offset", 0, minimum=0)
     include_disabled = query_flag(call.query, "include_disabled")
     include_expired = query_flag(call.query, "include_expired")
-    rows = call.state.keys_page(listing_workspace(call), offset, KEYS_PAGE_SIZE,
-                                include_disabled=include_disabled,
-                                include_expired=include_expired, now=call.now)
-    return {"data": [shown(call, key) for key in rows]}
+    rows = call.state.keys_page_rows(listing_workspace(call), offset, KEYS_PAGE_SIZE,
+                                     include_disabled=include_disabled,
+                                     include_expired=include_expired, now=call.now)
+    # A charged key's text is rendered every time: its usage windows roll with the clock.
+    texts = call.state.keys.rendered(rows, lambda key: json_text(shown(call, key)),
+                                     keep=lambda key: key.last_used_at is None)
+    return EmulatorResponse.listing(texts)
 
 
 @route("POST", "/keys", auth="management")

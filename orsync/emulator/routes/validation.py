@@ -164,7 +164,12 @@ def query_flag(query: dict[str, str], name: str) -> bool:
 
 def page(records: list, query: dict[str, str], render: Callable[[Any], dict]) -> dict:
     """A `{"data", "total_count"}` page: offset >= 0, limit 1..100 (default 50)."""
-    offset = query_integer(query, "offset", 0, minimum=0)
-    limit = query_integer(query, "limit", 50, minimum=1, maximum=100)
+    offset, limit = page_window(query)
     return {"data": [render(r) for r in records[offset:offset + limit]],
             "total_count": len(records)}
+
+
+def page_window(query: dict[str, str]) -> tuple[int, int]:
+    """The offset (>= 0) and limit (1..100, default 50) a paged listing is asked for."""
+    return (query_integer(query, "offset", 0, minimum=0),
+            query_integer(query, "limit", 50, minimum=1, maximum=100))

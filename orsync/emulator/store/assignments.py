@@ -113,3 +113,19 @@ class AssignmentsMixin:
         pages = self.assignment_pages[kind]  # type: ignore[attr-defined]
         condition, params = ("guardrail_id = ?", (guardrail_id,)) if guardrail_id else ("", ())
         return pages.page(condition, params, offset, limit)
+
+    def assignment_rows(self, kind: str, guardrail_id: str | None, offset: int,
+                        limit: int) -> tuple[list[tuple], int]:
+        """The stored rows of an `assignment_page`, `(id, data, *what else its text shows)`
+        each: for a key's row, the key's own row (for its name and label); for a member's,
+        the organization's id. And the total."""
+        pages = self.assignment_pages[kind]  # type: ignore[attr-defined]
+        condition, params = ("guardrail_id = ?", (guardrail_id,)) if guardrail_id else ("", ())
+        with self.transaction():  # type: ignore[attr-defined]
+            rows, total = pages.rows(condition, params, offset, limit)
+            if kind == "members" or not rows:
+                return [(*row, self.organization_id) for row in rows], total  # type: ignore[attr-defined]
+            keys = dict(self.tables.keys.db.execute(
+                f"SELECT id, data FROM keys WHERE id IN ({', '.join('?' * len(rows))})",
+                [ident for ident, _ in rows]).fetchall())
+            return [(ident, data, keys.get(ident)) for ident, data in rows], total

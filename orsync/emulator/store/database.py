@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ class Database:
             # holds the emulator's fake secrets.
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             self.conn = _connect(str(self.path))
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _enter_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
         else:
             self.conn = _connect(":memory:")
@@ -167,6 +168,21 @@ def _connect(target: str) -> sqlite3.Connection:
     # the default 2 MB page cache would turn a 100,000-key seed into a page-eviction storm.
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return conn
+
+
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL. A second process opening a new file while the first creates
+    its tables is told "database is locked" at once (SQLite does not wait on its busy timeout
+    for this pragma), so it tries again, for as long as a writer would wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def memory_copy(db: Database) -> sqlite3.Connection:

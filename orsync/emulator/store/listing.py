@@ -36,6 +36,14 @@ class KeyListing:
 
     def page(self, workspace_id: str, offset: int, limit: int, *, include_disabled: bool,
              include_expired: bool, now: float) -> list[Any]:
+        with self.keys.db.transaction():
+            rows = self.rows(workspace_id, offset, limit, include_disabled=include_disabled,
+                             include_expired=include_expired, now=now)
+            return [self.keys._materialise(ident, data) for ident, data in rows]
+
+    def rows(self, workspace_id: str, offset: int, limit: int, *, include_disabled: bool,
+             include_expired: bool, now: float) -> list[tuple[str, str]]:
+        """The page's stored rows, `(id, data)` each (call within a transaction to use them)."""
         condition, params = _filter(workspace_id, include_disabled, include_expired, now)
         with self.keys.db.transaction():
             cursors = self._cursors((workspace_id, include_disabled, include_expired, limit),
@@ -45,7 +53,7 @@ class KeyListing:
             if rows:
                 last = rows[-1]
                 cursors.at[offset + len(rows)] = (last[1], last[2])
-            return [self.keys._materialise(ident, data) for ident, _, _, data in rows]
+            return [(ident, data) for ident, _, _, data in rows]
 
     def _cursors(self, cache_key: tuple, condition: str, params: tuple, include_expired: bool,
                  now: float, stride: int) -> _Cursors:
@@ -61,10 +69,11 @@ class KeyListing:
         """The nearest known cursor at or before `offset` (None: the start of the listing)."""
         if offset == 0:
             return 0, None
-        if offset not in cursors.at:
-            known = max((o for o in cursors.at if o <= offset), default=0)
-            if offset - known >= cursors.stride:
-                self._note_boundaries(cursors, condition, params)
+        if offset in cursors.at:  # the page before left it (a client paging in order)
+            return offset, cursors.at[offset]
+        known = max((o for o in cursors.at if o <= offset), default=0)
+        if offset - known >= cursors.stride:
+            self._note_boundaries(cursors, condition, params)
         start = max((o for o in cursors.at if o <= offset), default=0)
         return start, cursors.at.get(start)
 
@@ -125,6 +134,13 @@ class SeqPages:
         self._maps: dict[tuple, tuple[_Cursors, int]] = {}
 
     def page(self, condition: str, params: tuple, offset: int, limit: int) -> tuple[list[Any], int]:
+        with self.table.db.transaction():
+            rows, total = self.rows(condition, params, offset, limit)
+            return [self.table._materialise(ident, data) for ident, data in rows], total
+
+    def rows(self, condition: str, params: tuple, offset: int,
+             limit: int) -> tuple[list[tuple[str, str]], int]:
+        """The page's stored rows, `(id, data)` each, and the total."""
         where = condition or "1"
         with self.table.db.transaction():
             cursors, total = self._cursors((where, params, limit), where, params, limit)
@@ -134,14 +150,17 @@ class SeqPages:
                     f"SELECT seq FROM {self.table.name} WHERE {where} ORDER BY seq", params)]
                 for n in range(cursors.stride, len(seqs) + 1, cursors.stride):
                     cursors.at[n] = (0.0, seqs[n - 1])
-            start = max((o for o in cursors.at if o <= offset), default=0) if offset else 0
+            if not offset or offset in cursors.at:  # the start, or where the page before ended
+                start = offset
+            else:
+                start = max((o for o in cursors.at if o <= offset), default=0)
             after = cursors.at[start][1] if start else 0
             rows = self.table.db.execute(
                 f"SELECT id, seq, data FROM {self.table.name} WHERE {where} AND seq > ? "
                 "ORDER BY seq LIMIT ? OFFSET ?", (*params, after, limit, offset - start)).fetchall()
             if rows:
                 cursors.at[offset + len(rows)] = (0.0, rows[-1][1])
-            return [self.table._materialise(ident, data) for ident, _, data in rows], total
+            return [(ident, data) for ident, _, data in rows], total
 
     def _cursors(self, cache_key: tuple, where: str, params: tuple, stride: int) -> tuple[_Cursors, int]:
         known = self._maps.get(cache_key)

@@ -212,6 +212,13 @@ class EmulatorState(AssignmentsMixin, WorkspacesMixin):
         return self.listing.page(workspace_id, offset, limit, include_disabled=include_disabled,
                                  include_expired=include_expired, now=now.timestamp())
 
+    def keys_page_rows(self, workspace_id: str, offset: int, limit: int, *,
+                       include_disabled: bool, include_expired: bool,
+                       now: datetime) -> list[tuple[str, str]]:
+        """The stored rows of `keys_page`, `(hash, data)` each."""
+        return self.listing.rows(workspace_id, offset, limit, include_disabled=include_disabled,
+                                 include_expired=include_expired, now=now.timestamp())
+
     def keys_created_by(self, user_id: str | None) -> list[KeyRecord]:
         if not user_id:
             return []
@@ -256,6 +263,12 @@ class EmulatorState(AssignmentsMixin, WorkspacesMixin):
             return rows, self.tables.guardrails.count(condition, (workspace_id,))
         return self.guardrail_pages.page(condition, (workspace_id,), offset, limit)
 
+    def guardrail_rows(self, workspace_id: str, offset: int, limit: int, *,
+                       include_defaults: bool = True) -> tuple[list[tuple[str, str]], int]:
+        """The stored rows of a page of `guardrails_in`, `(id, data)` each, and the total."""
+        condition = "workspace_id = ?" + ("" if include_defaults else " AND is_default = 0")
+        return self.guardrail_pages.rows(condition, (workspace_id,), offset, limit)
+
     def delete_guardrail(self, guardrail_id: str) -> None:
         with self.transaction(write=True):
             if not self.tables.guardrails.discard(guardrail_id):
@@ -271,6 +284,14 @@ class EmulatorState(AssignmentsMixin, WorkspacesMixin):
         record = MemberRecord(id=user_id, email=email, **values)
         self.tables.members[record.id] = record
         return record
+
+    def member_rows(self, offset: int, limit: int) -> tuple[list[tuple[str, str]], int]:
+        """A page of the org's members in the order they joined, `(id, data)` each, and how
+        many there are."""
+        with self.transaction():
+            rows = self.db.execute("SELECT id, data FROM members ORDER BY seq LIMIT ? OFFSET ?",
+                                   (limit, offset)).fetchall()
+            return rows, self.tables.members.count()
 
     def admin_user_id(self) -> str | None:
         """The first admin: creator of the management key and `assigned_by` of its writes."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from orsync.emulator.store.database import Database
+from orsync.emulator.store.rendered import RenderedTexts
 
 BULK_REBUILD_ROWS = 5_000
 Loader = Callable[[dict], Any]
@@ -64,6 +65,7 @@ class Table(MutableMapping):
         self._snapshots: dict[str, tuple[str, tuple]] = {}      # as last written, write txns
         self.version = 0  # moves when rows come or go or a query column changes
         self.indexes: list[tuple[str, str]] = []  # (name, CREATE statement), set by the schema
+        self.texts = RenderedTexts()  # each object's JSON as listings show it (`rendered.py`)
         names = ", ".join(["id", "data", *self._columns])
         marks = ", ".join("?" * (2 + len(self._columns)))
         updates = ", ".join(f"{c} = excluded.{c}" for c in ["data", *self._columns])
@@ -159,6 +161,7 @@ class Table(MutableMapping):
             self._seen.pop(ident, None)
             self._snapshots.pop(ident, None)
             self._cache.pop(ident, None)
+            self.texts.drop(ident)
             if gone:
                 self.version += 1
             return gone
@@ -258,6 +261,24 @@ class Table(MutableMapping):
         self._seen.clear()
         self._snapshots.clear()
         self.version += 1
+
+    # --- for listings that render rows (`rendered.py`) ----------------------------------------
+
+    def rendered(self, rows: list[tuple], render: Callable[..., str],
+                 keep: Callable[[Any], bool] = lambda value: True) -> list[str]:
+        """The text of each `(id, data, *more)` row as `render` makes it from the object: kept
+        from an earlier call while the row is the same (and `keep` allowed it)."""
+        with self.db.transaction():
+            return self.texts.texts(self, rows, render, keep)
+
+    @property
+    def held(self) -> dict[str, Any]:
+        """The objects held in the current transaction, by id (they may carry unwritten changes)."""
+        return self._seen
+
+    def materialise(self, ident: str, data: str) -> Any:
+        """The live object of a row read in this transaction."""
+        return self._materialise(ident, data)
 
     # --- internals --------------------------------------------------------------------------
 
