@@ -9,7 +9,7 @@ import pytest
 from orsync.errors import OrsyncError
 from orsync.planner.diff import plan_from_state
 from orsync.planner.plan import Plan
-from orsync.planner.store import load_plan, looks_like_plan, save_plan
+from orsync.planner.store import load_plan, plan_json, save_plan
 from tests.live_factories import config, guardrail, key, live
 
 TOP_LEVEL = {"format_version", "orsync_version", "created_at", "config", "base_url", "policy", "summary",
@@ -60,8 +60,16 @@ def test_resource_changes_follow_terraform_show_json(plan):
 def test_saved_plan_round_trips(plan, tmp_path):
     path = tmp_path / "plan.json"
     save_plan(plan, str(path))
-    assert looks_like_plan(str(path))
+    assert plan_json(str(path)) is not None
     assert load_plan(str(path)) == plan
+
+
+def test_a_json_file_that_is_not_an_object_is_read_as_a_config(tmp_path):
+    """`orsync apply numbers.json`: not a saved plan (the config loader then says what is wrong)."""
+    for text in ("5", "[\"format_version\"]", "null"):
+        path = tmp_path / "numbers.json"
+        path.write_text(text)
+        assert plan_json(str(path)) is None
 
 
 def test_other_major_version_is_refused(plan, tmp_path):

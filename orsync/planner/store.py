@@ -32,18 +32,14 @@ def load_plan(path: str, data: Any = None) -> Plan:
         raise OrsyncError(f"{path}: not an orsync plan file ({type(exc).__name__}: {exc})") from None
 
 
-def looks_like_plan(path: str) -> bool:
-    """`orsync apply X` takes a config or a saved plan; a plan is JSON with format_version."""
-    return plan_json(path) is not None
-
-
 def plan_json(path: str) -> Any:
-    """The parsed JSON of the saved plan at `path`, or None when it is not one (looks_like_plan);
-    apply hands it to load_plan rather than parsing a large plan twice."""
+    """The parsed JSON of the saved plan at `path`, or None when it is not one: `orsync apply X`
+    takes a config or a saved plan, and a plan is a JSON object with format_version. Apply
+    hands it to load_plan rather than parsing a large plan twice."""
     if not path.endswith(".json"):
         return None
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if "format_version" in data else None
+    return data if isinstance(data, dict) and "format_version" in data else None
