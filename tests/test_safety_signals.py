@@ -192,8 +192,12 @@ def test_stopping_apply_at_random_points_loses_no_secret_silently(emulator, tmp_
                 child.send_signal(signal.SIGINT)
                 time.sleep(rng.uniform(0.020, 0.030))
         out, err = child.communicate(timeout=60)
-        assert child.returncode in (0, 130), f"exit {child.returncode}: {err[-1500:]}"
-        totals["finished"] += child.returncode == 0
+        # A SIGTERM that lands once apply has returned (every write done, every secret stored,
+        # the summary printed) meets the process's default action: killed, nothing lost (the
+        # judge below still checks every secret). Anywhere earlier it must be an orderly exit.
+        after_the_end = child.returncode == -signal.SIGTERM and "Apply complete:" in out
+        assert child.returncode in (0, 130) or after_the_end, f"exit {child.returncode}: {err[-1500:]}"
+        totals["finished"] += child.returncode == 0 or after_the_end
         for name, count in _judge(emulator, secrets, out, "".join(early) + err, seeded).items():
             totals[name] += count
     print(f"{how}: {TRIALS} trials, {totals}")
