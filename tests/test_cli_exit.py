@@ -13,16 +13,20 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "org.yaml"
 
 
 def _script(args: list[str], before: str = "") -> subprocess.CompletedProcess:
-    """`orsync ARGS` as the console script runs it (main() without arguments), with an exit
-    handler that shows whether the interpreter's normal teardown ran."""
-    code = textwrap.dedent(f"""
-        import atexit, sys
-        atexit.register(lambda: print("TEARDOWN", file=sys.stderr))
-        {before}
-        sys.argv = ["orsync", *{args!r}]
-        from orsync.cli import main
-        main()
-    """)
+    """`orsync ARGS` as the console script runs it (main() without arguments), with an object
+    that says when the interpreter frees it (TEARDOWN) and an exit handler (EXIT-HANDLERS)."""
+    code = "\n".join([
+        "import atexit, sys",
+        "class Probe:",
+        "    def __del__(self):",
+        "        sys.stderr.write('TEARDOWN\\n')",
+        "probe = Probe()",
+        "atexit.register(lambda: print('EXIT-HANDLERS', file=sys.stderr))",
+        before,
+        f"sys.argv = ['orsync', *{args!r}]",
+        "from orsync.cli import main",
+        "main()",
+    ])
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
@@ -30,6 +34,7 @@ def test_the_script_skips_the_teardown_and_keeps_its_output_and_status():
     done = _script(["validate", str(EXAMPLE)])
     assert done.returncode == 0, done.stderr
     assert "TEARDOWN" not in done.stderr
+    assert "EXIT-HANDLERS" in done.stderr   # exit handlers still run
     assert done.stdout.strip()  # flushed before the process ended
 
 
@@ -48,6 +53,32 @@ def test_a_thread_still_at_work_gets_the_normal_exit():
     done = _script(["validate", str(EXAMPLE)], before=busy)
     assert done.returncode == 0, done.stderr
     assert "TEARDOWN" in done.stderr  # the interpreter waited for the thread, as before
+
+
+def test_a_config_child_never_waited_for_is_reaped_before_the_script_ends(tmp_path):
+    """A command that fails after forking the config reader (here: a refused base URL) leaves no
+    child parsing on after it (the exit handlers, which the fast exit keeps, reap it)."""
+    from bench.org import config_yaml, scaled
+
+    big = tmp_path / "org.yaml"
+    big.write_text(config_yaml(scaled(50_000, 1), changed=False), encoding="utf-8")   # parsed for ~1 s
+    record = tmp_path / "child.pid"
+    spy = (f"import orsync.config.forked_read as f; started = f.start_reading\n"
+           f"def start_reading(*a, **k):\n"
+           f"    pending = started(*a, **k)\n"
+           f"    open({str(record)!r}, 'w').write(str(pending.pid) if pending else '')\n"
+           f"    return pending\n"
+           f"f.start_reading = start_reading")
+    done = _script(["--base-url", "ftp://example.invalid", "plan", str(big)], before=spy)
+    assert done.returncode == 1 and "refusing base URL" in done.stderr, done.stderr
+    pid = record.read_text()
+    if not pid:
+        import pytest
+
+        pytest.skip("no config child on this machine (one CPU, or not Linux)")
+    # Reaped by the command itself: gone. Left behind, it would still be parsing (or, once it
+    # met the closed pipe, a zombie of whichever process adopted it).
+    assert not Path(f"/proc/{pid}").exists(), "the config child outlived the command"
 
 
 def test_in_process_callers_still_get_system_exit():

@@ -64,11 +64,12 @@ def main(argv: list[str] | None = None) -> None:
 def _leave(code: int) -> None:
     """Ends the process without tearing the interpreter down. A plan of 100,000 keys leaves
     some 3 million objects that the interpreter would free one by one (0.4 to 0.6 s of CPU,
-    bench/), and nothing needs it: every file the command writes is closed by then, locks go
-    with the process, and no module registers exit handlers beyond logging's, run here. Output
-    is flushed first; if that fails (a closed pipe), or a thread of the command is still at
-    work (the normal exit would wait for it), the normal exit runs instead."""
-    import logging
+    bench/), and nothing needs it: every file the command writes is closed by then and locks
+    go with the process. The exit handlers still run (logging's; the reaping of a config child
+    a failed command never waited for, orsync.config.forked_read). Output is flushed first; if
+    that fails (a closed pipe), or a thread of the command is still at work (the normal exit
+    would wait for it), the normal exit runs instead."""
+    import atexit
     import os
     import threading
 
@@ -80,7 +81,7 @@ def _leave(code: int) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         return
-    logging.shutdown()
+    atexit._run_exitfuncs()  # what the normal exit runs first; only the freeing is skipped
     os._exit(code)
 
 
