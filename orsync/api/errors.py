@@ -56,6 +56,18 @@ class ApiError(OrsyncError):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
 
+    def __reduce__(self) -> tuple:
+        # It crosses the read child's socket (api/read_child.py) with every attribute; the
+        # default would call __init__ with the message alone.
+        return _rebuilt, (type(self), self.__dict__)
+
+
+def _rebuilt(cls: type[ApiError], attributes: dict[str, Any]) -> ApiError:
+    error = cls.__new__(cls)
+    error.__dict__.update(attributes)
+    Exception.__init__(error, str(error))
+    return error
+
 
 class ValidationError(ApiError):
     """400/422: the server refused the request as malformed; nothing changed."""

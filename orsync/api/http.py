@@ -104,6 +104,10 @@ class HttpCore:
         self._lock = threading.Lock()
         self._sent = 0
         self._pool: ThreadPoolExecutor | None = None
+        self.own_transport = transport is not None
+        # Told (model, body, value) of every body validated into a model: the live read's child
+        # sends the listings' pages on from here (orsync.planner.live_child).
+        self.watch_bodies: Callable[[type, bytes, Any], None] | None = None
         # Listings without a total (GET /keys per workspace) read at once share the pool fairly.
         self._window_share = WindowShare(self.concurrency)
 
@@ -167,7 +171,7 @@ class HttpCore:
         keys this halves the CPU time of json.loads followed by validation)."""
         response = self._send(endpoint, path, **kw)
         try:
-            return model.model_validate_json(response.content)
+            value = model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
             # Field locations and kinds only: the input could hold a secret.
             first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
@@ -175,6 +179,9 @@ class HttpCore:
                 raise self._unexpected(endpoint, path, "body is not JSON") from None
             where = ".".join(str(part) for part in first["loc"]) or "body"
             raise self._unexpected(endpoint, path, f"{where}: {first['msg']}") from None
+        if self.watch_bodies is not None:
+            self.watch_bodies(model, response.content, value)
+        return value
 
     def _json(self, endpoint: Endpoint, path: str, **kw: Any) -> Any:
         response = self._send(endpoint, path, **kw)

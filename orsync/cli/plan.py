@@ -20,7 +20,7 @@ def _compute_plan(app, config_file: str, *, read_only: bool, catalog_checks: boo
 
     with app.client() as client:
         reader = ReadOnlyClient(client) if read_only else client
-        live = start_live_read(reader)  # the org is read while the file loads (bench/: 0.2 to 0.5 s)
+        live = start_live_read(client, reader)  # the org is read while the file loads (docs/performance.md)
         # Imported only now: the read's first requests are already waiting on the network.
         from orsync.collector import loaded_objects_frozen
         from orsync.config.loader import load_config

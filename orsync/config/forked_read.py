@@ -25,14 +25,13 @@ import os
 import signal
 import stat
 import struct
-import sys
-import threading
 import weakref
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from orsync.config.file_text import MAX_FILE_BYTES, file_bytes, file_text
 from orsync.config.yaml_reader import read_fast
+from orsync.forking import fork_is_safe as _fork_is_safe
 
 # Below this a child saves the parent less than 5 ms of CPU (docs/performance.md: the parent
 # breaks even at about 15 KB; at 227 KB it spends 17 ms instead of 42).
@@ -84,15 +83,6 @@ def _file_size(file: str) -> int | None:
     except OSError:
         return None  # the in-process read reports it
     return status.st_size if stat.S_ISREG(status.st_mode) else None
-
-
-def _fork_is_safe() -> bool:
-    # Linux only: macOS forbids using its system frameworks after fork without exec (httpx's
-    # proxy lookup loads one), which is why Python there starts processes with spawn.
-    # Without threads, no lock can be held at the fork by a thread the child lacks. With one
-    # core, the child would only take turns with the parent.
-    return (sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
-            and len(os.sched_getaffinity(0)) > 1)
 
 
 class PendingRead:

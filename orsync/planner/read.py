@@ -25,13 +25,20 @@ def build_plan(loaded, client, *, base_url: str = "", catalog_checks: bool = Fal
                          require_slugs=require_slugs)[0]
 
 
-def start_live_read(client) -> Future[LiveState]:
-    """Start reading the live org in the background, so that it overlaps loading the config
-    (pass `live=future.result` to read_and_plan). Reading needs nothing from the file; a file
-    that fails to load leaves the read to fail fast once the caller closes the client."""
+def start_live_read(client, reader=None) -> Future[LiveState]:
+    """Start reading the live org through `reader` (default: the client) in the background,
+    so that it overlaps loading the config (pass `live=future.result` to read_and_plan).
+    Reading needs nothing from the file. The read runs in a forked child when it can
+    (live_child.py: call this before any thread starts), else in a thread; a file that fails
+    to load leaves the thread's read to fail fast once the caller closes the client."""
+    from orsync.planner.live_child import start_child_read
+
+    in_child = start_child_read(client, reader)
+    if in_child is not None:
+        return in_child
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-live")
     try:
-        return pool.submit(read_live_state, client)
+        return pool.submit(read_live_state, client if reader is None else reader)
     finally:
         pool.shutdown(wait=False)
 

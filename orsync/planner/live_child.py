@@ -1,0 +1,255 @@
+"""The live read in a forked child: its HTTP work on the machine's other core.
+
+Reading 100,000 keys takes 2,115 GET requests, and httpx spends about 1.3 ms of CPU on each
+(the request, the pool, h11, the bounded read), in the interpreter that also validates the
+org file and computes the diff; the read's threads and that work take turns on one lock. Here
+a child forked from the command's process, with the client already built, runs the very same
+`read_live_state` (paging, retries and their log lines on the same stderr, every bound) and
+sends each listing page's body on as it lands. A thread of the parent's validates each body
+into rows as it arrives, exactly as the client would have (pydantic, straight from the bytes),
+and once the child's read is done builds the LiveState from the child's word on which rows of
+which pages make up each listing: the rows, their types and their order are those of an
+in-process read. A read that fails in the child raises its error in the parent.
+
+The child is forked only when that is safe (orsync.forking: Linux, more than one CPU, no
+thread yet) and only for a client on httpx's own transport (a transport given in, a test's
+or the embedded emulator's, lives in this process). If the child cannot be forked, the parent
+reads in a thread as before; if it goes away before its answer (killed, out of memory), or
+sends what cannot be read, the parent reads the org itself. The child leaves with os._exit
+once its answer is sent, or as soon as a send fails because the parent is gone.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import pickle
+import signal
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any
+
+from orsync.api.models import Page
+from orsync.forking import fork_is_safe
+from orsync.planner.live import LiveState, read_live_state
+
+log = logging.getLogger(__name__)
+
+_PAGE, _STATE, _FAILED = "page", "state", "failed"
+_ROW = -1   # in a listing's runs: one row sent as it is (not from a page)
+_LEAVE_POLLS, _LEAVE_POLL_S = 50, 0.01
+
+
+def start_child_read(client, reader=None) -> Future[LiveState] | None:
+    """The live state, read through `reader` (the client itself, or drift's read-only view of
+    it) by a forked child; None when no child can read it (the caller reads in process).
+    Call it right after building the client, before any thread starts."""
+    reader = client if reader is None else reader
+    # A client that has sent nothing holds no connection the two processes would then share.
+    if client.own_transport or client.request_count or not fork_is_safe():
+        return None
+    parent_end, child_end = socket.socketpair()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered before the fork is written twice
+        stream.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        parent_end.close()
+        child_end.close()
+        return None
+    if pid == 0:
+        parent_end.close()
+        _child(client, reader, child_end)  # never returns
+    child_end.close()
+    log.info("the live org is read by a forked child (pid %d)", pid)
+    return _ParentEnd(pid, parent_end, reader).answer
+
+
+# --- the child -----------------------------------------------------------------------------
+
+
+def _child(client, reader, end: socket.socket) -> None:
+    """The child's whole life: read, send, leave (no exit handlers, no flushed buffers)."""
+    code = 1
+    try:
+        # Ctrl-C and a TERM end the child at once, silently; the parent decides what to say.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        gc.freeze()  # what it inherits is never collected here, nor copied by collecting
+        from multiprocessing.connection import Connection
+
+        pages = _PagesSent(Connection(end.detach()))
+        client.watch_bodies = pages.sent
+        try:
+            message: tuple = (_STATE, pages.listings(read_live_state(reader)))
+        except Exception as exc:  # noqa: BLE001 - the parent raises it as its own read would
+            message = (_FAILED, exc)
+        pages.send(message)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent reads the org itself
+        pass
+    finally:
+        os._exit(code)
+
+
+class _PagesSent:
+    """Sends each listing page's body as it is validated, and says at the end which rows of
+    which pages make up each listing."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()
+        self.pages: list[list[Any]] = []   # each page's rows, by number; alive: no id is reused
+        self.first_rows: dict[int, int] = {}   # id(a page's first row) -> the page's number
+
+    def sent(self, model: type, body: bytes, value: Any) -> None:
+        row_type = _row_type(model)
+        if row_type is None:
+            return
+        with self.lock:
+            number = len(self.pages)
+            self.pages.append(value.data)
+            if value.data:
+                self.first_rows[id(value.data[0])] = number
+            self._write((_PAGE, number, row_type, body))
+
+    def send(self, message: tuple) -> None:
+        with self.lock:
+            self._write(message)
+
+    def _write(self, message: tuple) -> None:
+        self.connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def listings(self, state: LiveState) -> dict[str, Any]:
+        """The state, each listing's rows given as runs (page, start, stop) of the pages sent."""
+        return {"rows": {name: self._runs(rows) for name, rows in state.rows_by_listing.items()},
+                "unreadable": state.unreadable, "default_scope": state.default_scope}
+
+    def _runs(self, rows: list[Any]) -> list[tuple]:
+        """Whole pages, one run each: the usual case, checked a page at a time."""
+        runs: list[tuple] = []
+        start = 0
+        while start < len(rows):
+            number = self.first_rows.get(id(rows[start]))
+            page = self.pages[number] if number is not None else None
+            # Identical rows compare equal without a look at their fields.
+            if not page or rows[start:start + len(page)] != page:
+                return self._runs_row_by_row(rows)
+            runs.append((number, 0, len(page)))
+            start += len(page)
+        return runs
+
+    def _runs_row_by_row(self, rows: list[Any]) -> list[tuple]:
+        """Runs for a listing some of whose rows were dropped (a row listed twice) or did not
+        come from a page: each row found where it came from, or sent as it is."""
+        where = {id(row): (number, index) for number, page in enumerate(self.pages)
+                 for index, row in enumerate(page)}
+        runs: list[tuple] = []
+        for row in rows:
+            place = where.get(id(row))
+            if place is None:
+                runs.append((_ROW, row))
+            elif runs and runs[-1][0] == place[0] and runs[-1][2] == place[1]:
+                runs[-1] = (place[0], runs[-1][1], place[1] + 1)
+            else:
+                runs.append((place[0], place[1], place[1] + 1))
+        return runs
+
+
+def _row_type(model: type) -> type | None:
+    """X for a Page[X] (a listing's page), else None."""
+    metadata = getattr(model, "__pydantic_generic_metadata__", None) or {}
+    if metadata.get("origin") is Page and len(metadata.get("args", ())) == 1:
+        return metadata["args"][0]
+    return None
+
+
+# --- the parent ----------------------------------------------------------------------------
+
+
+def assembled(pages: dict[int, list[Any]], listings: dict[str, Any]) -> LiveState:
+    """The live state from the pages' rows (by number) and the child's runs (_PagesSent.listings)."""
+    rows: dict[str, list[Any]] = {}
+    for name, runs in listings["rows"].items():
+        built = rows[name] = []
+        for run in runs:
+            if run[0] == _ROW:
+                built.append(run[1])
+            else:
+                built.extend(pages[run[0]][run[1]:run[2]])
+    return LiveState(rows, unreadable=listings["unreadable"], default_scope=listings["default_scope"])
+
+
+class _ParentEnd:
+    """Receives the pages and the child's answer in a thread; `answer` is the live state."""
+
+    def __init__(self, pid: int, end: socket.socket, reader) -> None:
+        from multiprocessing.connection import Connection  # after the fork: in both, meanwhile
+
+        self.pid = pid
+        self.reader = reader
+        self.connection = Connection(end.detach())
+        self.answer: Future[LiveState] = Future()
+        self.pages: dict[int, list[Any]] = {}
+        threading.Thread(target=self._receive, name="orsync-live-child", daemon=True).start()
+
+    def _receive(self) -> None:
+        try:
+            outcome = self._received()
+        except Exception:  # noqa: BLE001 - the child went away or sent what we cannot read
+            outcome = None
+        self.connection.close()
+        if outcome is not None:
+            self._answered(outcome)   # first: the child may take a while to leave its memory
+            _reaped(self.pid)
+        elif _reaped(self.pid) == -signal.SIGINT:
+            # Ctrl-C reaches the whole process group: this process is being interrupted too.
+            self.answer.set_exception(KeyboardInterrupt())
+        else:
+            self._read_here()
+
+    def _answered(self, outcome: LiveState | BaseException) -> None:
+        if isinstance(outcome, LiveState):
+            self.answer.set_result(outcome)
+        else:
+            self.answer.set_exception(outcome)
+
+    def _received(self) -> LiveState | BaseException:
+        while True:
+            message = pickle.loads(self.connection.recv_bytes())
+            if message[0] == _PAGE:
+                _, number, row_type, body = message
+                self.pages[number] = Page[row_type].model_validate_json(body).data
+            elif message[0] == _FAILED:
+                return message[1]
+            else:
+                return self._state(message[1])
+
+    def _state(self, listings: dict[str, Any]) -> LiveState:
+        pages, self.pages = self.pages, {}
+        return assembled(pages, listings)
+
+    def _read_here(self) -> None:
+        try:
+            self.answer.set_result(read_live_state(self.reader))
+        except BaseException as exc:  # noqa: BLE001 - the caller raises it, as its own read would
+            self.answer.set_exception(exc)
+
+
+def _reaped(pid: int) -> int:
+    """The child's exit code once it is gone (negative: the signal that ended it). Given half a
+    second to leave by itself, it is then killed: it may be blocked on a send or a request."""
+    try:
+        for _ in range(_LEAVE_POLLS):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(_LEAVE_POLL_S)
+        os.kill(pid, signal.SIGKILL)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except (ChildProcessError, ProcessLookupError):  # reaped by someone else: no word on how it ended
+        return 0

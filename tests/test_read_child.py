@@ -1,0 +1,266 @@
+"""The live read in a forked child (orsync.planner.live_child), as the `orsync` command runs it.
+
+The command's process is single-threaded when it starts, so `orsync plan` and `drift` read the
+org in a child; the suite's own process has threads (emulators), so in-process runs read in a
+thread. Each test compares the two, or stops the child or the command halfway: the plan, the
+errors and the exit status are the same, and no process is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench.org import config_yaml, emulator_seed, scaled
+from orsync.api.models import Page
+from orsync.api.rows import KeyRow
+from orsync.emulator.testing import start_emulator
+from orsync.planner import live_child
+from orsync.planner.live import LiveState
+from tests.cli_runner import point_at, run_cli
+from tests.test_client_network import Proxy, running
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2,
+                                reason="the child is forked on Linux with more than one CPU only")
+
+FAKE_KEY = "sk-or-v1-mgmt-FAKE-read-child"
+SIZES = scaled(2_400, 3)   # 3 workspaces, pages of every listing, assignments and members
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory):
+    """An emulator holding SIZES' org and a file declaring it (a few limits changed)."""
+    directory = tmp_path_factory.mktemp("read-child")
+    config = directory / "org.yaml"
+    config.write_text(config_yaml(SIZES, changed=True), encoding="utf-8")
+    emulator = start_emulator(emulator_seed(SIZES, FAKE_KEY))
+    yield emulator, config
+    emulator.close()
+
+
+@pytest.fixture
+def slow_org(org):
+    """The org again, each answer 150 ms late (the read takes seconds: time to stop it), and a
+    file declaring 20 of its objects: small enough to be read without the config reader's child,
+    so that the command's one child is the read child."""
+    emulator, config = org
+    small = config.with_name("small.yaml")
+    small.write_text(config_yaml(SIZES, changed=True, declared=20), encoding="utf-8")
+    emulator.set_faults(0.0, latency_ms=150)
+    yield emulator, small
+    emulator.set_faults(0.0, latency_ms=0)
+
+
+@pytest.fixture(autouse=True)
+def no_fork_in_process(monkeypatch):
+    """In this process the read stays in a thread, whatever threads the suite has."""
+    monkeypatch.setattr(live_child, "fork_is_safe", lambda: False)
+
+
+def _environment(emulator, **extra: str) -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.upper().endswith("_PROXY") and not name.startswith("OPENROUTER_")}
+    return {**environment, "OPENROUTER_BASE_URL": emulator.base_url,
+            "OPENROUTER_MANAGEMENT_KEY": emulator.management_key, **extra}
+
+
+def _command(*args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "orsync", "--no-color", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+
+
+def _finished(process: subprocess.Popen) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def _in_process(capsys, monkeypatch, emulator, *args: str):
+    return run_cli(capsys, *point_at(monkeypatch, emulator), "--no-color", *args)
+
+
+def _plan_json(text: str) -> dict:
+    plan = json.loads(text)
+    plan.pop("created_at", None)
+    return plan
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _first_child(process: subprocess.Popen) -> int:
+    """The command's first child, as soon as it exists."""
+    for _ in range(20_000):
+        children = _children(process.pid)
+        if children:
+            return children[0]
+        assert process.poll() is None, "the command ended before forking its read child"
+        time.sleep(0.001)
+    raise AssertionError("no child was forked")
+
+
+def _gone(pid: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True   # ended; its parent (init, once the command is gone) reaps it
+        except OSError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+# --- the same answers -------------------------------------------------------------------------
+
+
+def test_a_plan_read_by_the_child_is_the_plan_read_in_process(org, capsys, monkeypatch):
+    emulator, config = org
+    code, out, err = _finished(_command("-v", "plan", "--offline", "--format", "json", str(config),
+                                        env=_environment(emulator)))
+    assert code == 0, err
+    assert "read by a forked child" in err
+    alone = _in_process(capsys, monkeypatch, emulator, "plan", "--offline", "--format", "json", str(config))
+    assert alone.code == 0, alone.err
+    assert _plan_json(out) == _plan_json(alone.out)
+    assert len(_plan_json(out)["resource_changes"]) > 0
+
+
+def test_drift_read_by_the_child_reports_what_drift_in_process_does(org, capsys, monkeypatch):
+    emulator, config = org
+    code, out, err = _finished(_command("drift", str(config), env=_environment(emulator)))
+    alone = _in_process(capsys, monkeypatch, emulator, "drift", str(config))
+    assert (code, out) == (alone.code, alone.out) and code == 2
+    assert err.splitlines()[-1] == alone.err.splitlines()[-1]
+
+
+def test_a_read_error_in_the_child_is_the_error_in_process(org, capsys, monkeypatch):
+    emulator, config = org
+    environment = _environment(emulator, OPENROUTER_MANAGEMENT_KEY="sk-or-v1-mgmt-FAKE-wrong")
+    code, _, err = _finished(_command("plan", "--offline", str(config), env=environment))
+    monkeypatch.setenv("OPENROUTER_MANAGEMENT_KEY", "sk-or-v1-mgmt-FAKE-wrong")
+    alone = run_cli(capsys, "--base-url", emulator.base_url, "--no-color", "plan", "--offline", str(config))
+    assert code == alone.code == 1
+    assert err == alone.err and "401" in err and "Traceback" not in err
+
+
+def test_the_childs_requests_go_through_the_proxy(org):
+    emulator, config = org
+    with running(Proxy()) as proxy:
+        emulator.reset_counts()
+        code, out, err = _finished(_command("-v", "plan", "--offline", str(config),
+                                            env=_environment(emulator, HTTP_PROXY=proxy.url)))
+    assert code == 0, err
+    assert "read by a forked child" in err
+    served = sum(emulator.request_counts().values())
+    assert served > 50 and len(proxy.seen) == served
+
+
+# --- stopped halfway --------------------------------------------------------------------------
+
+
+def test_a_child_killed_halfway_leaves_the_read_to_the_command(slow_org, capsys, monkeypatch):
+    emulator, config = slow_org
+    emulator.reset_counts()
+    command = _command("plan", "--offline", "--format", "json", str(config), env=_environment(emulator))
+    child = _first_child(command)
+    time.sleep(0.5)   # some pages are read, many are not
+    os.kill(child, signal.SIGKILL)
+    code, out, err = _finished(command)
+    assert code == 0, err
+    read_twice = emulator.request_counts()
+    emulator.set_faults(0.0, latency_ms=0)
+    alone = _in_process(capsys, monkeypatch, emulator, "plan", "--offline", "--format", "json", str(config))
+    assert _plan_json(out) == _plan_json(alone.out)
+    assert read_twice["GET /workspaces"] == 2   # the child's read, then the command's own
+
+
+def test_ctrl_c_during_the_childs_read_is_interrupted_and_leaves_nothing(slow_org):
+    emulator, config = slow_org
+    command = _command("plan", "--offline", str(config), env=_environment(emulator), start_new_session=True)
+    child = _first_child(command)
+    time.sleep(0.3)
+    os.killpg(command.pid, signal.SIGINT)   # a terminal's Ctrl-C reaches the whole group
+    code, out, err = _finished(command)
+    assert code == 130, err
+    assert "orsync: interrupted" in err and "Traceback" not in err
+    assert _gone(child)
+
+
+def test_a_term_to_the_command_alone_leaves_no_child_reading(slow_org):
+    emulator, config = slow_org
+    command = _command("plan", "--offline", str(config), env=_environment(emulator))
+    child = _first_child(command)
+    time.sleep(0.3)
+    command.send_signal(signal.SIGTERM)   # a CI runner's timeout signals the process it started
+    _finished(command)
+    assert _gone(child), "the read child kept reading after the command ended"
+
+
+# --- how the child says which rows make each listing -------------------------------------------
+
+
+class _Sent:
+    """A connection that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple] = []
+
+    def send_bytes(self, data: bytes) -> None:
+        import pickle
+
+        self.messages.append(pickle.loads(data))
+
+
+def _page(first: int, count: int) -> tuple[type, bytes, Page]:
+    body = json.dumps({"data": [{"hash": f"h{n:04d}", "name": f"key-{n}", "label": "sk-or-v1-abc...def",
+                                 "disabled": False, "limit": 5.0, "limit_remaining": 5.0,
+                                 "limit_reset": None, "include_byok_in_limit": False,
+                                 "created_at": "2026-01-01T00:00:00Z", "updated_at": None,
+                                 "creator_user_id": None, "expires_at": None}
+                                for n in range(first, first + count)]}).encode()
+    model = Page[KeyRow]
+    return model, body, model.model_validate_json(body)
+
+
+def _round_trip(pages: list[tuple[type, bytes, Page]], listing: list) -> list:
+    sent = live_child._PagesSent(_Sent())
+    for page in pages:
+        sent.sent(*page)
+    received = {message[1]: Page[message[2]].model_validate_json(message[3]).data
+                for message in sent.connection.messages}
+    listings = sent.listings(LiveState({"keys": listing}))
+    return live_child.assembled(received, listings).rows("keys"), listings["rows"]["keys"]
+
+
+def test_whole_pages_are_sent_as_one_run_each():
+    pages = [_page(0, 100), _page(100, 100), _page(200, 40)]
+    listing = [row for _, _, page in pages for row in page.data]
+    rows, runs = _round_trip(pages, listing)
+    assert rows == listing and len(runs) == 3
+
+
+def test_rows_dropped_as_duplicates_or_not_from_a_page_are_placed_one_by_one():
+    first, second = _page(0, 100), _page(99, 100)   # the second page repeats the first's last row
+    outsider = _page(500, 1)[2].data[0]             # a row no page sent
+    listing = [*first[2].data, *second[2].data[1:], outsider]
+    rows, runs = _round_trip([first, second], listing)
+    assert rows == listing
+    assert runs[-1] == (live_child._ROW, outsider) and len(runs) == 3
