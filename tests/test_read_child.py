@@ -14,7 +14,9 @@ import signal
 import subprocess
 import sys
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from bench.org import config_yaml, emulator_seed, scaled
@@ -136,7 +138,7 @@ def test_a_plan_read_by_the_child_is_the_plan_read_in_process(org, capsys, monke
     code, out, err = _finished(_command("-v", "plan", "--offline", "--format", "json", str(config),
                                         env=_environment(emulator)))
     assert code == 0, err
-    assert "read by a forked child" in err
+    assert "read by a forked child" in err and "ended without an answer" not in err
     alone = _in_process(capsys, monkeypatch, emulator, "plan", "--offline", "--format", "json", str(config))
     assert alone.code == 0, alone.err
     assert _plan_json(out) == _plan_json(alone.out)
@@ -168,9 +170,58 @@ def test_the_childs_requests_go_through_the_proxy(org):
         code, out, err = _finished(_command("-v", "plan", "--offline", str(config),
                                             env=_environment(emulator, HTTP_PROXY=proxy.url)))
     assert code == 0, err
-    assert "read by a forked child" in err
+    assert "read by a forked child" in err and "ended without an answer" not in err
     served = sum(emulator.request_counts().values())
     assert served > 50 and len(proxy.seen) == served
+
+
+class _Corrupting(ThreadingHTTPServer):
+    """Forwards to the emulator; in GET /keys pages, the second row's `name` becomes a number:
+    a row the child's read accepts (it looks at identities only) and the full parse refuses."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(("127.0.0.1", 0), _CorruptingHandler)
+        self.upstream = upstream.rsplit("/api/v1", 1)[0]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/api/v1"
+
+
+class _CorruptingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        answer = httpx.get(self.server.upstream + self.path, headers={"Authorization": self.headers["Authorization"]})
+        body = answer.content
+        if self.path.startswith("/api/v1/keys?") and answer.status_code == 200:
+            page = answer.json()
+            if len(page["data"]) > 1:
+                page["data"][1]["name"] = 12345
+            body = json.dumps(page).encode()
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_row_only_the_full_parse_refuses_gives_the_in_process_error(org, capsys, monkeypatch):
+    emulator, config = org
+    with running(_Corrupting(emulator.base_url)) as corrupting:
+        code, _, err = _finished(_command("-v", "plan", "--offline", str(config),
+                                          env=_environment(emulator, OPENROUTER_BASE_URL=corrupting.base_url)))
+        monkeypatch.setenv("OPENROUTER_MANAGEMENT_KEY", emulator.management_key)
+        alone = run_cli(capsys, "--base-url", corrupting.base_url, "--no-color", "plan", "--offline", str(config))
+    assert code == alone.code == 1
+    assert "ended without an answer" in err   # the parent refused the page, and read the org itself
+    assert err.splitlines()[-1] == alone.err.splitlines()[-1]
+    assert "data.1.name" in alone.err and "Traceback" not in err
 
 
 # --- stopped halfway --------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class HttpCore:
         # Told (model, body, value) of every body validated into a model: the live read's child
         # sends the listings' pages on from here (orsync.planner.live_child).
         self.watch_bodies: Callable[[type, bytes, Any], None] | None = None
+        self.parse_as: Callable[[type], type] | None = None
         # Listings without a total (GET /keys per workspace) read at once share the pool fairly.
         self._window_share = WindowShare(self.concurrency)
 
@@ -171,7 +172,7 @@ class HttpCore:
         keys this halves the CPU time of json.loads followed by validation)."""
         response = self._send(endpoint, path, **kw)
         try:
-            value = model.model_validate_json(response.content)
+            value = (model if self.parse_as is None else self.parse_as(model)).model_validate_json(response.content)
         except pydantic.ValidationError as exc:
             # Field locations and kinds only: the input could hold a secret.
             first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
