@@ -92,6 +92,19 @@ SetOnlyBool = Annotated[bool | None, AfterValidator(_not_null), WithJsonSchema({
 UtcDateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_date_time_text), AfterValidator(_utc)]
 
 
+def _managed_order(model: type[StrictModel]) -> tuple[str, ...]:
+    """The model's fields but its identity ones, in declaration order (managed_fields runs for
+    every entry of the file: 110,000 times for a 100,000-key org)."""
+    order = _MANAGED_ORDERS.get(model)
+    if order is None:
+        order = _MANAGED_ORDERS[model] = tuple(name for name in model.model_fields
+                                                if name not in model.IDENTITY_FIELDS)
+    return order
+
+
+_MANAGED_ORDERS: dict[type, tuple[str, ...]] = {}
+
+
 class StrictModel(BaseModel):
     # Strict types, as the JSON Schema says (an editor refuses `limit: "5"`, so does orsync):
     # nothing is coerced from text, and a boolean is only true or false.
@@ -106,11 +119,8 @@ class StrictModel(BaseModel):
 
         In declaration order, so plans list fields the same way every run.
         """
-        return {
-            name: getattr(self, name)
-            for name in type(self).model_fields
-            if name in self.model_fields_set and name not in self.IDENTITY_FIELDS
-        }
+        fields_set = self.model_fields_set   # a property: asked once, not once per field
+        return {name: getattr(self, name) for name in _managed_order(type(self)) if name in fields_set}
 
 
 class Policy(StrictModel):
