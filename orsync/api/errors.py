@@ -57,7 +57,7 @@ class ApiError(OrsyncError):
         return f"{type(self).__name__}({str(self)!r})"
 
     def __reduce__(self) -> tuple:
-        # It crosses the read child's socket (api/read_child.py) with every attribute; the
+        # It crosses the live read child's socket (planner/live_child.py) with every attribute; the
         # default would call __init__ with the message alone.
         return _rebuilt, (type(self), self.__dict__)
 

@@ -105,8 +105,9 @@ class HttpCore:
         self._sent = 0
         self._pool: ThreadPoolExecutor | None = None
         self.own_transport = transport is not None
-        # Told (model, body, value) of every body validated into a model: the live read's child
-        # sends the listings' pages on from here (orsync.planner.live_child).
+        # For the live read's child (orsync.planner.live_child): told (model, body, value) of
+        # every body validated into a model, it sends the listings' pages on; `parse_as(model)`
+        # is what a body is validated into instead (there: a page's identities only).
         self.watch_bodies: Callable[[type, bytes, Any], None] | None = None
         self.parse_as: Callable[[type], type] | None = None
         # Listings without a total (GET /keys per workspace) read at once share the pool fairly.
@@ -171,8 +172,9 @@ class HttpCore:
         """The call's whole body as `model`, validated straight from the bytes (for 10,000
         keys this halves the CPU time of json.loads followed by validation)."""
         response = self._send(endpoint, path, **kw)
+        parsed_as = model if self.parse_as is None else self.parse_as(model)
         try:
-            value = (model if self.parse_as is None else self.parse_as(model)).model_validate_json(response.content)
+            value = parsed_as.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
             # Field locations and kinds only: the input could hold a secret.
             first = exc.errors(include_url=False, include_input=False, include_context=False)[0]

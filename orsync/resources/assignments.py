@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from orsync.api.rows import KeyAssignmentRow
 from orsync.resources import steps
 from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind, no_refs
-from orsync.resources.members import find_member, guardrail_homes, member_workspace
+from orsync.resources.members import guardrail_homes, live_members, member_workspace
 from orsync.resources.prepared import prepared_for
 from orsync.resources.scopes import qualified, scopes_of
 
@@ -253,7 +253,7 @@ class MemberAssignments(_Assignments):
 
     @staticmethod
     def _member_id(resolution, spec, index: int) -> str:
-        member = find_member(resolution.state.rows("members"), email=spec.email, user_id=spec.id)
+        member = live_members(resolution).find(email=spec.email, user_id=spec.id)
         if member is not None:
             return member.id
         field = "email" if spec.email else "id"

@@ -12,7 +12,7 @@ from typing import Any
 
 from orsync.resources import steps
 from orsync.resources.base import Desired, Listing, LiveObject, ResourceKind
-from orsync.resources.members import find_member
+from orsync.resources.members import live_members
 from orsync.resources.scopes import scopes_of
 
 LISTING = "workspace_members"
@@ -37,7 +37,7 @@ class WorkspaceMembers(ResourceKind):
         return any(spec.state == "present" and spec.members is not None for spec in config.workspaces)
 
     def desired(self, config, resolution) -> list[Desired]:
-        members = resolution.state.rows("members")
+        members = live_members(resolution)
         wanted = []
         for index, spec in enumerate(config.workspaces):
             if spec.state != "present" or spec.members is None:
@@ -47,7 +47,7 @@ class WorkspaceMembers(ResourceKind):
                                           f"{spec.slug} is the default workspace, whose members are every "
                                           "member of the organization; remove its members list")
             for position, ref in enumerate(spec.members):
-                member = find_member(members, email=ref if "@" in ref else None, user_id=None if "@" in ref else ref)
+                member = members.find(email=ref if "@" in ref else None, user_id=None if "@" in ref else ref)
                 if member is None:
                     raise resolution.error_at(("workspaces", index, "members", position),
                                               f"{ref} is not a member of the organization")
