@@ -176,14 +176,14 @@ def test_the_childs_requests_go_through_the_proxy(org):
 
 
 class _Corrupting(ThreadingHTTPServer):
-    """Forwards to the emulator; in GET /keys pages, the second row's `name` becomes a number:
-    a row the child's read accepts (it looks at identities only) and the full parse refuses."""
+    """Forwards to the emulator; GET /keys pages' rows go through `corrupt(rows)`."""
 
     daemon_threads = True
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, corrupt) -> None:
         super().__init__(("127.0.0.1", 0), _CorruptingHandler)
         self.upstream = upstream.rsplit("/api/v1", 1)[0]
+        self.corrupt = corrupt
 
     @property
     def base_url(self) -> str:
@@ -202,7 +202,7 @@ class _CorruptingHandler(BaseHTTPRequestHandler):
         if self.path.startswith("/api/v1/keys?") and answer.status_code == 200:
             page = answer.json()
             if len(page["data"]) > 1:
-                page["data"][1]["name"] = 12345
+                self.server.corrupt(page["data"])
             body = json.dumps(page).encode()
         self.send_response(answer.status_code)
         self.send_header("Content-Type", "application/json")
@@ -211,17 +211,26 @@ class _CorruptingHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def test_a_row_only_the_full_parse_refuses_gives_the_in_process_error(org, capsys, monkeypatch):
+def _name_a_number(rows: list) -> None:
+    rows[1]["name"] = 12345   # the child, which looks at identities only, accepts the page
+
+
+def _two_problems(rows: list) -> None:
+    del rows[0]["name"]       # the full parse meets this one first,
+    rows[1] = 7               # the child this one
+
+
+@pytest.mark.parametrize("corrupt", [_name_a_number, _two_problems])
+def test_a_page_the_full_parse_refuses_gives_the_in_process_error(org, capsys, monkeypatch, corrupt):
     emulator, config = org
-    with running(_Corrupting(emulator.base_url)) as corrupting:
+    with running(_Corrupting(emulator.base_url, corrupt)) as corrupting:
         code, _, err = _finished(_command("-v", "plan", "--offline", str(config),
                                           env=_environment(emulator, OPENROUTER_BASE_URL=corrupting.base_url)))
         monkeypatch.setenv("OPENROUTER_MANAGEMENT_KEY", emulator.management_key)
         alone = run_cli(capsys, "--base-url", corrupting.base_url, "--no-color", "plan", "--offline", str(config))
     assert code == alone.code == 1
-    assert "ended without an answer" in err   # the parent refused the page, and read the org itself
+    assert "GET /keys: unexpected response: data." in alone.err and "Traceback" not in err
     assert err.splitlines()[-1] == alone.err.splitlines()[-1]
-    assert "data.1.name" in alone.err and "Traceback" not in err
 
 
 # --- stopped halfway --------------------------------------------------------------------------
