@@ -92,24 +92,34 @@ def _plan_json(text: str) -> dict:
     return plan
 
 
-def _children(pid: int) -> list[int]:
+def _forks(pid: int) -> list[int]:
+    """The children of `pid` that are forks of it (the same command line): not, say, the
+    `ldconfig` an imported library may run while the command starts."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            command_line = cmdline.read()
+    except OSError:
+        return []
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    forked = cmdline.read() == command_line
             except OSError:
                 continue
-            if int(fields[1]) == pid:
+            if int(fields[1]) == pid and forked:
                 found.append(int(entry))
     return found
 
 
-def _first_child(process: subprocess.Popen) -> int:
-    """The command's first child, as soon as it exists."""
+def _read_child(process: subprocess.Popen) -> int:
+    """The command's forked child, as soon as it exists (the file is too small for the config
+    reader's child, so it is the read child)."""
     for _ in range(20_000):
-        children = _children(process.pid)
+        children = _forks(process.pid)
         if children:
             return children[0]
         assert process.poll() is None, "the command ended before forking its read child"
@@ -240,7 +250,7 @@ def test_a_child_killed_halfway_leaves_the_read_to_the_command(slow_org, capsys,
     emulator, config = slow_org
     emulator.reset_counts()
     command = _command("plan", "--offline", "--format", "json", str(config), env=_environment(emulator))
-    child = _first_child(command)
+    child = _read_child(command)
     time.sleep(0.5)   # some pages are read, many are not
     os.kill(child, signal.SIGKILL)
     code, out, err = _finished(command)
@@ -255,7 +265,7 @@ def test_a_child_killed_halfway_leaves_the_read_to_the_command(slow_org, capsys,
 def test_ctrl_c_during_the_childs_read_is_interrupted_and_leaves_nothing(slow_org):
     emulator, config = slow_org
     command = _command("plan", "--offline", str(config), env=_environment(emulator), start_new_session=True)
-    child = _first_child(command)
+    child = _read_child(command)
     time.sleep(0.3)
     os.killpg(command.pid, signal.SIGINT)   # a terminal's Ctrl-C reaches the whole group
     code, out, err = _finished(command)
@@ -267,7 +277,7 @@ def test_ctrl_c_during_the_childs_read_is_interrupted_and_leaves_nothing(slow_or
 def test_a_term_to_the_command_alone_leaves_no_child_reading(slow_org):
     emulator, config = slow_org
     command = _command("plan", "--offline", str(config), env=_environment(emulator))
-    child = _first_child(command)
+    child = _read_child(command)
     time.sleep(0.3)
     command.send_signal(signal.SIGTERM)   # a CI runner's timeout signals the process it started
     _finished(command)
