@@ -334,3 +334,10 @@ def test_rows_dropped_as_duplicates_or_not_from_a_page_are_placed_one_by_one():
     rows, runs = _round_trip([first, second], listing)
     assert rows == listing
     assert runs[-1] == (live_child._ROW, outsider) and len(runs) == 3
+
+
+def test_a_listing_that_ends_inside_a_page_keeps_only_its_rows():
+    first, second = _page(0, 100), _page(100, 100)
+    listing = [*first[2].data, *second[2].data[:40]]
+    rows, runs = _round_trip([first, second], listing)
+    assert rows == listing and runs == [(0, 0, 100), (1, 0, 40)]

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
+from operator import is_
 from typing import Any
 
 from orsync.api.errors import UnexpectedResponseError
@@ -144,12 +145,12 @@ class _PagesSent:
         start = 0
         while start < len(rows):
             number = self.first_rows.get(id(rows[start]))
-            page = self.pages[number] if number is not None else None
-            # Identical rows compare equal without a look at their fields.
-            if not page or rows[start:start + len(page)] != page:
-                return self._runs_row_by_row(rows)
+            page = self.pages[number] if number is not None else []
+            end = start + len(page)
+            if not page or end > len(rows) or not all(map(is_, rows[start:end], page)):
+                return self._runs_row_by_row(rows)   # the very objects of the whole page, or one by one
             runs.append((number, 0, len(page)))
-            start += len(page)
+            start = end
         return runs
 
     def _runs_row_by_row(self, rows: list[Any]) -> list[tuple]:
