@@ -341,3 +341,15 @@ def test_a_listing_that_ends_inside_a_page_keeps_only_its_rows():
     listing = [*first[2].data, *second[2].data[:40]]
     rows, runs = _round_trip([first, second], listing)
     assert rows == listing and runs == [(0, 0, 100), (1, 0, 40)]
+
+
+def test_a_listing_that_would_come_out_short_is_refused():
+    first, second = _page(0, 100), _page(100, 100)
+    listing = [*first[2].data, *second[2].data]
+    sent = live_child._PagesSent(_Sent())
+    for page in (first, second):
+        sent.sent(*page)
+    listings = sent.listings(LiveState({"keys": listing}))
+    received = {0: first[2].data, 1: second[2].data[:99]}   # a page that lost a row on the way
+    with pytest.raises(ValueError, match="199 rows built of 200"):
+        live_child.assembled(received, listings)

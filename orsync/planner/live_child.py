@@ -137,6 +137,7 @@ class _PagesSent:
     def listings(self, state: LiveState) -> dict[str, Any]:
         """The state, each listing's rows given as runs (page, start, stop) of the pages sent."""
         return {"rows": {name: self._runs(rows) for name, rows in state.rows_by_listing.items()},
+                "counts": {name: len(rows) for name, rows in state.rows_by_listing.items()},
                 "unreadable": state.unreadable, "default_scope": state.default_scope}
 
     def _runs(self, rows: list[Any]) -> list[tuple]:
@@ -195,7 +196,9 @@ def _row_type(model: type) -> type | None:
 
 
 def assembled(pages: dict[int, list[Any]], listings: dict[str, Any]) -> LiveState:
-    """The live state from the pages' rows (by number) and the child's runs (_PagesSent.listings)."""
+    """The live state from the pages' rows (by number) and the child's runs (_PagesSent.listings);
+    ValueError when a listing would not have the rows the child counted (the parent then reads
+    the org itself)."""
     rows: dict[str, list[Any]] = {}
     for name, runs in listings["rows"].items():
         built = rows[name] = []
@@ -204,6 +207,9 @@ def assembled(pages: dict[int, list[Any]], listings: dict[str, Any]) -> LiveStat
                 built.append(run[1])
             else:
                 built.extend(pages[run[0]][run[1]:run[2]])
+        if len(built) != listings["counts"][name]:
+            # Never a partial listing: missing rows would be planned as objects to create.
+            raise ValueError(f"{name}: {len(built)} rows built of {listings['counts'][name]}")
     return LiveState(rows, unreadable=listings["unreadable"], default_scope=listings["default_scope"])
 
 
