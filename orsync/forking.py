@@ -4,8 +4,10 @@ and the read child (api/read_child.py)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
+import time
 
 
 def fork_is_safe() -> bool:
@@ -15,3 +17,20 @@ def fork_is_safe() -> bool:
     # core, the child would only take turns with the parent.
     return (sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
             and len(os.sched_getaffinity(0)) > 1)
+
+
+def reaped(pid: int, *, grace_s: float | None = None) -> int | None:
+    """A child's exit code once it is gone (negative: the signal that ended it; None: someone
+    else reaped it). `grace_s`: how long it may take to leave by itself before it is killed
+    (None: as long as it takes; 0: killed now)."""
+    try:
+        if grace_s is not None:
+            deadline = time.monotonic() + grace_s
+            while not (done := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if done[0]:
+                return os.waitstatus_to_exitcode(done[1])
+            os.kill(pid, signal.SIGKILL)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except (ChildProcessError, ProcessLookupError):
+        return None

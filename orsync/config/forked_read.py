@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from orsync.config.file_text import MAX_FILE_BYTES, file_bytes, file_text
 from orsync.config.yaml_reader import read_fast
 from orsync.forking import fork_is_safe as _fork_is_safe
+from orsync.forking import reaped
 
 # Below this a child saves the parent less than 5 ms of CPU (docs/performance.md: the parent
 # breaks even at about 15 KB; at 227 KB it spends 17 ms instead of 42).
@@ -117,7 +118,7 @@ class PendingRead:
             _stop(child)
             raise
         os.close(child.fd)
-        code = _exit_code(child.pid)
+        code = reaped(child.pid)
         if payload is not None and code != 0:
             payload.close()
             payload = None
@@ -147,22 +148,10 @@ class PendingRead:
 
 def _stop(child: _Child) -> None:
     try:
-        os.kill(child.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
         os.close(child.fd)
     except OSError:
         pass
-    _exit_code(child.pid)
-
-
-def _exit_code(pid: int) -> int | None:
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return None
-    return os.waitstatus_to_exitcode(status)
+    reaped(child.pid, grace_s=0)
 
 
 def _child(file: str, read_end: int, write_end: int) -> None:

@@ -32,14 +32,13 @@ import signal
 import socket
 import sys
 import threading
-import time
 from concurrent.futures import Future
 from operator import is_
 from typing import Any
 
 from orsync.api.errors import UnexpectedResponseError
 from orsync.api.models import Page
-from orsync.forking import fork_is_safe
+from orsync.forking import fork_is_safe, reaped
 from orsync.planner.live import LiveState, read_live_state
 from orsync.resources import LISTINGS
 
@@ -47,7 +46,7 @@ log = logging.getLogger(__name__)
 
 _PAGE, _STATE, _FAILED = "page", "state", "failed"
 _ROW = -1   # in a listing's runs: one row sent as it is (not from a page)
-_LEAVE_POLLS, _LEAVE_POLL_S = 50, 0.01
+_LEAVE_S = 0.5   # for the child to leave by itself once the parent is done with it, before it is killed
 
 
 def start_child_read(client, reader=None) -> Future[LiveState] | None:
@@ -238,12 +237,12 @@ class _ParentEnd:
             outcome = None
         if outcome is not None:
             self._answered(outcome)   # first: the child may take a while to leave its memory
-            _reaped(self.pid)
-        elif (code := _reaped(self.pid)) == -signal.SIGINT:
+            reaped(self.pid, grace_s=_LEAVE_S)
+        elif (code := reaped(self.pid, grace_s=_LEAVE_S)) == -signal.SIGINT:
             # Ctrl-C reaches the whole process group: this process is being interrupted too.
             self.answer.set_exception(KeyboardInterrupt())
         else:
-            log.info("the read child ended without an answer (exit status %d): the org is read here", code)
+            log.info("the read child ended without an answer (exit status %s): the org is read here", code)
             self._read_here()
 
     def _answered(self, outcome: LiveState | BaseException) -> None:
@@ -272,18 +271,3 @@ class _ParentEnd:
             self.answer.set_result(read_live_state(self.reader))
         except BaseException as exc:  # noqa: BLE001 - the caller raises it, as its own read would
             self.answer.set_exception(exc)
-
-
-def _reaped(pid: int) -> int:
-    """The child's exit code once it is gone (negative: the signal that ended it). Given half a
-    second to leave by itself, it is then killed: it may be blocked on a send or a request."""
-    try:
-        for _ in range(_LEAVE_POLLS):
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status)
-            time.sleep(_LEAVE_POLL_S)
-        os.kill(pid, signal.SIGKILL)
-        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    except (ChildProcessError, ProcessLookupError):  # reaped by someone else: no word on how it ended
-        return 0
