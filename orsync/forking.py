@@ -1,5 +1,5 @@
-"""Whether this process may fork a helper child now: the config reader (config/forked_read.py)
-and the read child (api/read_child.py)."""
+"""The command's helper children, the config reader (config/forked_read.py) and the live read's
+child (planner/live_child.py): whether one may be forked now, and reaping it."""
 
 from __future__ import annotations
 
