@@ -327,13 +327,18 @@ def test_whole_pages_are_sent_as_one_run_each():
     assert rows == listing and len(runs) == 3
 
 
-def test_rows_dropped_as_duplicates_or_not_from_a_page_are_placed_one_by_one():
+def test_rows_dropped_as_duplicates_are_placed_one_by_one():
     first, second = _page(0, 100), _page(99, 100)   # the second page repeats the first's last row
-    outsider = _page(500, 1)[2].data[0]             # a row no page sent
-    listing = [*first[2].data, *second[2].data[1:], outsider]
+    listing = [*first[2].data, *second[2].data[1:]]
     rows, runs = _round_trip([first, second], listing)
-    assert rows == listing
-    assert runs[-1] == (live_child._ROW, outsider) and len(runs) == 3
+    assert rows == listing and runs == [(0, 0, 100), (1, 1, 100)]
+
+
+def test_a_row_no_page_sent_is_refused_by_the_child():
+    first = _page(0, 100)
+    outsider = _page(500, 1)[2].data[0]
+    with pytest.raises(LookupError):
+        _round_trip([first], [*first[2].data, outsider])
 
 
 def test_a_listing_that_ends_inside_a_page_keeps_only_its_rows():

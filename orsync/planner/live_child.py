@@ -10,9 +10,9 @@ and sends each page's body on as it lands. A thread of the parent's validates ea
 rows as it arrives, exactly as the client would have (pydantic, straight from the bytes), and
 once the child's read is done builds the LiveState from the child's word on which rows of which
 pages make up each listing: the rows, their types and their order are those of an in-process
-read. A read that fails in the child raises its error in the parent; a page the parent finds
-invalid (the child did not look at that field) makes it read the org itself, and meet the
-error as an in-process read does.
+read. The API's own failures in the child (a status, no answer) are raised in the parent as
+they were met; anything else (a body not as documented, a page the full parse refuses, an error
+of our own) makes the parent read the org itself, and meet it as an in-process read does.
 
 The child is forked only when that is safe (orsync.forking: Linux, more than one CPU, no
 thread yet) and only for a client on httpx's own transport (a transport given in, a test's
@@ -38,6 +38,7 @@ from typing import Any
 
 from orsync.api.errors import UnexpectedResponseError
 from orsync.api.models import Page
+from orsync.errors import OrsyncError
 from orsync.forking import fork_is_safe, reaped
 from orsync.planner.live import LiveState, read_live_state
 from orsync.resources import LISTINGS
@@ -45,7 +46,6 @@ from orsync.resources import LISTINGS
 log = logging.getLogger(__name__)
 
 _PAGE, _STATE, _FAILED = "page", "state", "failed"
-_ROW = -1   # in a listing's runs: one row sent as it is (not from a page)
 _LEAVE_S = 0.5   # for the child to leave by itself once the parent is done with it, before it is killed
 
 
@@ -154,16 +154,17 @@ class _PagesSent:
         return runs
 
     def _runs_row_by_row(self, rows: list[Any]) -> list[tuple]:
-        """Runs for a listing some of whose rows were dropped (a row listed twice) or did not
-        come from a page: each row found where it came from, or sent as it is."""
+        """Runs for a listing some of whose rows were dropped (a row listed twice): each row
+        found where it came from. Every row comes from a page (here it holds identities only,
+        so it could not stand for itself): LookupError otherwise."""
         where = {id(row): (number, index) for number, page in enumerate(self.pages)
                  for index, row in enumerate(page)}
         runs: list[tuple] = []
         for row in rows:
             place = where.get(id(row))
             if place is None:
-                runs.append((_ROW, row))
-            elif runs and runs[-1][0] == place[0] and runs[-1][2] == place[1]:
+                raise LookupError("a listing row that no page sent")
+            if runs and runs[-1][0] == place[0] and runs[-1][2] == place[1]:
                 runs[-1] = (place[0], runs[-1][1], place[1] + 1)
             else:
                 runs.append((place[0], place[1], place[1] + 1))
@@ -181,6 +182,13 @@ def _identity_row(listings) -> type:
     namespace = {"__annotations__": dict.fromkeys(names, Any), **dict.fromkeys(names),
                  "__module__": __name__, "__qualname__": "IdentityRow"}
     return dataclass(type("IdentityRow", (), namespace), slots=True, frozen=True, config=ConfigDict(extra="ignore"))
+
+
+def _the_apis_own(error: BaseException) -> bool:
+    """Whether the child's error is the one an in-process read meets: the API's failures are;
+    a body not as documented may not be (the child parsed identities only, so the first
+    problem it met may not be the full parse's), nor anything else."""
+    return isinstance(error, OrsyncError) and not isinstance(error, UnexpectedResponseError)
 
 
 def _row_type(model: type) -> type | None:
@@ -201,11 +209,8 @@ def assembled(pages: dict[int, list[Any]], listings: dict[str, Any]) -> LiveStat
     rows: dict[str, list[Any]] = {}
     for name, runs in listings["rows"].items():
         built = rows[name] = []
-        for run in runs:
-            if run[0] == _ROW:
-                built.append(run[1])
-            else:
-                built.extend(pages[run[0]][run[1]:run[2]])
+        for number, start, stop in runs:
+            built.extend(pages[number][start:stop])
         if len(built) != listings["counts"][name]:
             # Never a partial listing: missing rows would be planned as objects to create.
             raise ValueError(f"{name}: {len(built)} rows built of {listings['counts'][name]}")
@@ -231,9 +236,7 @@ class _ParentEnd:
         except Exception:  # noqa: BLE001 - the child went away or sent what we cannot read
             outcome = None
         self.connection.close()
-        if isinstance(outcome, UnexpectedResponseError):
-            # A body not as documented: the child parsed pages into identities only, so its
-            # words on a row may differ from the full parse's; the parent's read says it as ever.
+        if isinstance(outcome, BaseException) and not _the_apis_own(outcome):
             outcome = None
         if outcome is not None:
             self._answered(outcome)   # first: the child may take a while to leave its memory
