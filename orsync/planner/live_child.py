@@ -95,7 +95,7 @@ def _child(client, reader, end: socket.socket) -> None:
         client.parse_as = lambda model: identity_pages if _row_type(model) else model
         try:
             message: tuple = (_STATE, pages.listings(read_live_state(reader)))
-        except Exception as exc:  # noqa: BLE001 - the parent raises it as its own read would
+        except Exception as exc:  # noqa: BLE001 - the parent raises it, if it is the API's own (_the_apis_own)
             message = (_FAILED, exc)
         pages.send(message)
         code = 0
